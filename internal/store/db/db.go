@@ -197,8 +197,8 @@ func (db *DB) WriteRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // Tx is a transaction on the writer.
 type Tx struct {
-	tx      *sql.Tx
-	db      *DB
+	tx       *sql.Tx
+	db       *DB
 	onCommit []func()
 }
 
