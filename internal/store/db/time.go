@@ -54,3 +54,11 @@ func (t Time) Value() (driver.Value, error) {
 
 // Now is the current time at the precision both databases keep (microseconds).
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// MarshalJSON writes RFC 3339 in UTC, and null for the zero Time.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return t.UTC().MarshalJSON()
+}
