@@ -77,6 +77,7 @@ type Options struct {
 	Version      string
 	UI           fs.FS
 	PollInterval time.Duration // jobs; zero is River's default
+	Argon2       auth.Argon2   // password hashing cost; zero is auth.DefaultArgon2
 }
 
 // New builds the whole product on an open, migrated database.
@@ -95,6 +96,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	}
 	a.Auth, err = auth.NewService(ctx, d, a.Secrets, a.Companies, a.Jobs, logger, auth.Options{
 		PublicURL: cfg.PublicURL, SMTPEnabled: cfg.SMTP.Enabled(), SignupEnabled: cfg.SignupEnabled, JWTSecret: cfg.JWTSecret,
+		Argon2: opts.Argon2,
 	})
 	if err != nil {
 		return nil, err

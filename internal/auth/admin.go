@@ -29,7 +29,7 @@ func (s *Service) AdminCreateCompany(ctx context.Context, companyName, ownerName
 	if err := v.Err(); err != nil {
 		return User{}, companies.Company{}, err
 	}
-	hash, err := HashPassword(password)
+	hash, err := s.argon.HashPassword(password)
 	if err != nil {
 		return User{}, companies.Company{}, err
 	}
@@ -80,7 +80,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, companyID, name, email, p
 			if err := v.Err(); err != nil {
 				return err
 			}
-			hash, err := HashPassword(password)
+			hash, err := s.argon.HashPassword(password)
 			if err != nil {
 				return err
 			}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/masteria/masteria/internal/app"
+	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/config"
 	"github.com/masteria/masteria/internal/mail"
 	"github.com/masteria/masteria/internal/store/db"
@@ -53,7 +54,8 @@ func setup(t *testing.T, d *db.DB, opts ...envOption) *env {
 	}
 	logs := &logBuf{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := app.New(context.Background(), cfg, d, logger, app.Options{Version: "test", PollInterval: 20 * time.Millisecond})
+	a, err := app.New(context.Background(), cfg, d, logger, app.Options{Version: "test", PollInterval: 20 * time.Millisecond,
+		Argon2: auth.Argon2{Time: 1, Memory: 1024, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
