@@ -169,6 +169,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Pgx is the PostgreSQL pool (nil on SQLite), for LISTEN/NOTIFY.
 func (db *DB) Pgx() *pgxpool.Pool { return db.pgx }
 
+// Path is the SQLite file ("" on PostgreSQL).
+func (db *DB) Path() string { return db.path }
+
 // RiverDB is the *sql.DB River works through.
 func (db *DB) RiverDB() *sql.DB { return db.river }
 
