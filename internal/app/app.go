@@ -103,7 +103,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		return nil, err
 	}
 	emailWorker.Service = a.Auth
-	a.HTTP = httpapi.New(d, a.Auth, a.Companies, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI,
+	a.HTTP = httpapi.New(d, a.Auth, a.Companies, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 		CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
 }

@@ -20,6 +20,7 @@ func TestRebind(t *testing.T) {
 		{"plain", "SELECT a FROM t WHERE x = ? AND y = ?", "SELECT a FROM t WHERE x = $1 AND y = $2"},
 		{"in a string literal", "SELECT '?' FROM t WHERE x = ?", "SELECT '?' FROM t WHERE x = $1"},
 		{"in a comment", "-- why?\nSELECT ?", "-- why?\nSELECT $1"},
+		{"in a block comment", "/* why? */ SELECT ?", "/* why? */ SELECT $1"},
 		{"quoted identifier", `SELECT "a?" FROM t WHERE x = ?`, `SELECT "a?" FROM t WHERE x = $1`},
 	}
 	for _, tt := range tests {
