@@ -27,12 +27,25 @@
 //   - API keys look like `mst_<12 hex>_<43 base64url>`: the prefix is shown in
 //     lists, the secret is kept as SHA-256 (a 256-bit random secret needs no
 //     slow hash). A key acts for one company with the admin role; it cannot
-//     manage other keys or the team's owners.
-//   - Limits: 10 failed sign-ins per account and per IP within a minute; the
-//     11th attempt gets 429 before the password is even checked. Bad API keys
-//     and bad tokens count per IP the same way. Counters live in memory, per
-//     instance: with N instances an attacker gets at most N times the budget,
-//     which is still far too slow to guess an argon2id-protected password.
+//     manage other keys or the team's owners. A key dies with its maker's
+//     authority: removing a member, or making them an agent, revokes the
+//     keys they made.
+//   - Limits: 10 sign-in attempts per account and per client address within
+//     a minute (a success gives its attempt back); the 11th gets 429 before
+//     the password is even checked. Checking and counting happen under one
+//     lock, so parallel guesses cannot slip past. Accepting an invitation as
+//     an existing account and changing a password spend the same budget.
+//     Forged or unknown bearer credentials count per address too, but a
+//     credential that verifies is never refused, and expired or revoked
+//     tokens are not counted as guesses. IPv6 clients are counted per /64;
+//     the address is the peer's, or X-Forwarded-For's from the proxies in
+//     MASTERIA_TRUSTED_PROXIES. Counters live in memory, per instance: with N
+//     instances an attacker gets at most N times the budget, still far too
+//     slow against argon2id. At most NumCPU argon2 computations run at once.
+//   - Forgotten password: at most 5 emails an hour per address (silently) and
+//     20 requests an hour per client address (429).
+//   - Logout ends the current session (its cookie and its API token); a
+//     password change or reset ends every other session of the person.
 //   - With SMTP configured, new addresses are verified by an emailed link; an
 //     unverified owner can explore but not invite people or create API keys.
 //     Without SMTP nothing is emailed: invitation links are shown to the
