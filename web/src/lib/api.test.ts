@@ -55,7 +55,7 @@ describe("api wrapper", () => {
         jsonResponse(422, { error: { code: "validation", message: "bad", fields: { email: "invalid_email" } } }),
       ),
     );
-    const err = await api.post("/auth/signup", {}).catch((e: unknown) => e as ApiError);
+    const err = await api.post<never>("/auth/signup", {}).catch((e: unknown) => e as ApiError);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.code).toBe("validation");
@@ -69,7 +69,7 @@ describe("api wrapper", () => {
         throw new TypeError("Failed to fetch");
       }),
     );
-    const err = await api.get("/me").catch((e: unknown) => e as ApiError);
+    const err = await api.get<never>("/me").catch((e: unknown) => e as ApiError);
     expect(err.code).toBe("network");
     expect(err.status).toBe(0);
   });
