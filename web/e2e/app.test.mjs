@@ -1,0 +1,190 @@
+// End-to-end tests: the real server binary, the built UI it embeds, and the
+// system Chromium. Run with `npm run e2e` after `npm run build` and building
+// the server (the Makefile does both).
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { CHROME_CONTEXT, launchBrowser, startServer, watch } from "./harness.mjs";
+
+const OWNER = {
+  company: "Padaria Pão Quente",
+  name: "Ana Souza",
+  email: "ana@padaria.example",
+  password: "senha-bem-longa-1",
+};
+const AGENT = { name: "Bruno Lima", email: "bruno@padaria.example", password: "outra-senha-longa-2" };
+
+let server;
+let chrome;
+let ownerContext;
+
+/** A page in `context` that fails the test on console errors and failed requests. */
+async function openPage(context, t) {
+  const page = await context.newPage();
+  const watcher = watch(page);
+  t.after(async () => {
+    await page.close();
+    watcher.assertClean();
+  });
+  return { page, watcher };
+}
+
+async function signIn(page, email, password) {
+  await page.goto("/login");
+  await page.getByLabel("E-mail").fill(email);
+  await page.getByLabel("Senha", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Entrar", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+}
+
+describe("Masteria web UI", () => {
+  before(async () => {
+    server = await startServer();
+    chrome = await launchBrowser();
+    ownerContext = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
+  });
+
+  after(async () => {
+    await ownerContext?.close();
+    await chrome?.close();
+    await server?.stop();
+  });
+
+  it("signs up a new company and lands on the dashboard", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/signup");
+    await page.getByRole("heading", { name: "Crie sua conta" }).waitFor();
+    await page.getByLabel("Nome da empresa").fill(OWNER.company);
+    await page.getByLabel("Seu nome").fill(OWNER.name);
+    await page.getByLabel("E-mail").fill(OWNER.email);
+    await page.getByLabel("Senha").fill(OWNER.password);
+    await page.getByRole("button", { name: "Criar conta" }).click();
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+    await page.getByText("ainda não está disponível nesta versão").waitFor();
+    const switcher = page.getByTestId("company-switcher");
+    assert.equal((await switcher.innerText()).trim(), OWNER.company);
+    for (const section of ["Conversas", "Contatos", "Campanhas", "Modelos", "Automações", "IA", "Conexões", "Configurações"]) {
+      await page.getByRole("navigation", { name: "Seções" }).getByRole("link", { name: section, exact: true }).waitFor();
+    }
+  });
+
+  it("signs out, refuses a wrong password, and signs back in", async (t) => {
+    const { page, watcher } = await openPage(ownerContext, t);
+    await page.goto("/");
+    await page.getByTestId("user-menu").click();
+    await page.getByRole("menuitem", { name: "Sair" }).click();
+    await page.waitForURL((u) => u.pathname === "/login");
+    await page.getByRole("heading", { name: "Entrar no Masteria" }).waitFor();
+
+    watcher.allow("POST", /^\/api\/v1\/auth\/login$/, 401);
+    await page.getByLabel("E-mail").fill(OWNER.email);
+    await page.getByLabel("Senha", { exact: true }).fill("senha-errada-123");
+    await page.getByRole("button", { name: "Entrar", exact: true }).click();
+    await page.getByText("E-mail ou senha incorretos.").waitFor();
+
+    await page.getByLabel("Senha", { exact: true }).fill(OWNER.password);
+    await page.getByRole("button", { name: "Entrar", exact: true }).click();
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+  });
+
+  it("invites a teammate who opens the link and joins", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/settings/team");
+    await page.getByRole("tab", { name: "Convites" }).click();
+    await page.getByText("Nenhum convite pendente").waitFor();
+    await page.getByLabel("E-mail").fill(AGENT.email);
+    await page.getByLabel("Função").selectOption("agent");
+    await page.getByRole("button", { name: "Convidar" }).click();
+    const dialog = page.getByRole("dialog", { name: "Convite criado" });
+    await dialog.waitFor();
+    const link = await dialog.getByTestId("invite-link").inputValue();
+    assert.match(link, /\/invite\?token=/);
+    await dialog.getByRole("button", { name: "Pronto" }).click();
+    await page.getByRole("table").getByText(AGENT.email).waitFor();
+
+    const agentContext = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL });
+    t.after(() => agentContext.close());
+    const { page: agentPage } = await openPage(agentContext, t);
+    const url = new URL(link);
+    await agentPage.goto(url.pathname + url.search);
+    await agentPage.getByRole("heading", { name: "Entrar na equipe" }).waitFor();
+    await agentPage.getByText(`${OWNER.name} convidou você para ${OWNER.company} como Atendente.`).waitFor();
+    await agentPage.getByLabel("Seu nome").fill(AGENT.name);
+    await agentPage.getByLabel("Escolha uma senha").fill(AGENT.password);
+    await agentPage.getByRole("button", { name: "Criar conta e entrar" }).click();
+    await agentPage.waitForURL((u) => u.pathname === "/");
+    await agentPage.getByRole("heading", { name: "Painel" }).waitFor();
+    // Agents don't get admin-only settings.
+    await agentPage.goto("/settings/profile");
+    await agentPage.getByRole("link", { name: "Perfil" }).waitFor();
+    assert.equal(await agentPage.getByRole("link", { name: "Chaves de API" }).count(), 0);
+
+    await page.goto("/settings/team");
+    const members = page.getByTestId("members-table");
+    await members.getByText(AGENT.email).waitFor();
+    await members.getByText(AGENT.name).waitFor();
+  });
+
+  it("creates an API key, shows it once, lists it and revokes it", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/settings/api-keys");
+    await page.getByText("Nenhuma chave de API ainda").waitFor();
+    await page.getByRole("button", { name: "Nova chave de API" }).first().click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Nome").fill("Site da padaria");
+    await dialog.getByRole("button", { name: "Criar chave" }).click();
+    const keyField = dialog.getByTestId("api-key-value");
+    await keyField.waitFor();
+    const key = await keyField.inputValue();
+    assert.ok(key.length >= 16, `key looks too short: ${key}`);
+    await dialog.getByText("Esta é a única vez que a chave aparece").waitFor();
+    await dialog.getByRole("button", { name: "Pronto" }).click();
+    await dialog.waitFor({ state: "detached" });
+
+    const row = page.getByTestId("api-key-row").filter({ hasText: "Site da padaria" });
+    await row.waitFor();
+    assert.ok(!(await page.content()).includes(key), "the full key must not be shown again");
+
+    await row.getByRole("button", { name: "Revogar" }).click();
+    await page.getByRole("dialog").getByTestId("confirm").click();
+    await row.waitFor({ state: "detached" });
+    await page.getByText("Nenhuma chave de API ainda").waitFor();
+  });
+
+  it("switches between Portuguese and English and keeps the choice", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+    await page.getByTestId("language-switch").selectOption("en");
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.getByRole("link", { name: "Inbox", exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
+    await page.reload();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.getByRole("link", { name: "Settings", exact: true }).waitFor();
+
+    await page.getByTestId("language-switch").selectOption("pt-BR");
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+    await page.getByRole("link", { name: "Configurações", exact: true }).waitFor();
+  });
+
+  it("folds the sidebar into a menu button on a phone", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+    const menu = page.getByTestId("menu-button");
+    await menu.waitFor();
+    assert.equal(await page.getByRole("link", { name: "Conversas", exact: true }).count(), 0);
+    await menu.click();
+    const drawer = page.getByTestId("mobile-sidebar");
+    await drawer.waitFor();
+    await drawer.getByRole("link", { name: "Conversas", exact: true }).click();
+    await page.waitForURL((u) => u.pathname === "/inbox");
+    await drawer.waitFor({ state: "detached" });
+    await page.getByRole("heading", { name: "Conversas" }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is wider than the phone screen by ${overflow}px`);
+  });
+});

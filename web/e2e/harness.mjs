@@ -1,0 +1,146 @@
+// Shared helpers for the browser tests and the screenshot script: start the
+// real server binary on a free port with a fresh data dir, launch the system
+// Chromium, and watch pages for console errors and failed requests.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const here = new URL(".", import.meta.url).pathname;
+export const webDir = resolve(here, "..");
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `masteria serve` and waits until /readyz answers 200. */
+export async function startServer() {
+  const bin = resolve(webDir, process.env.MASTERIA_BIN || "../bin/masteria");
+  if (!existsSync(bin)) {
+    throw new Error(`server binary not found at ${bin}; build it (go build -o bin/masteria ./cmd/masteria) or set MASTERIA_BIN`);
+  }
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "masteria-e2e-"));
+  const baseURL = `http://127.0.0.1:${port}`;
+  const logs = [];
+  const child = spawn(bin, ["serve"], {
+    env: {
+      ...process.env,
+      MASTERIA_ADDR: `127.0.0.1:${port}`,
+      MASTERIA_DATA_DIR: dataDir,
+      MASTERIA_LOG_FORMAT: "json",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (d) => logs.push(String(d)));
+  child.stderr.on("data", (d) => logs.push(String(d)));
+  let exited = null;
+  child.on("exit", (code, signal) => {
+    exited = { code, signal };
+  });
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`server exited early (${JSON.stringify(exited)}):\n${logs.join("")}`);
+    try {
+      const res = await fetch(`${baseURL}/readyz`);
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error(`server not ready after 30s:\n${logs.join("")}`);
+    }
+    await sleep(150);
+  }
+
+  async function stop() {
+    if (!exited) {
+      child.kill("SIGTERM");
+      for (let i = 0; i < 50 && !exited; i++) await sleep(100);
+      if (!exited) child.kill("SIGKILL");
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { baseURL, stop, logs, dataDir };
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), "masteria-chromium-"));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Watches a page: console errors, uncaught exceptions, failed requests and
+ * responses >= 400 are problems, except 4xx responses the test allows on
+ * purpose with watcher.allow(method, pathRegExp, status).
+ */
+export function watch(page) {
+  const problems = [];
+  const allowed = [];
+  page.on("console", (msg) => {
+    if (msg.type() !== "error") return;
+    const text = msg.text();
+    // Chromium mirrors every 4xx/5xx response as a console error; those are judged below by status.
+    if (text.startsWith("Failed to load resource: the server responded with a status of")) return;
+    problems.push(`console error: ${text}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+  page.on("requestfailed", (req) => {
+    problems.push(`request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText})`);
+  });
+  page.on("response", (res) => {
+    const status = res.status();
+    if (status < 400) return;
+    const req = res.request();
+    const path = new URL(res.url()).pathname;
+    const ok = status < 500 && allowed.some((a) => a.method === req.method() && a.path.test(path) && a.status === status);
+    if (!ok) problems.push(`HTTP ${status}: ${req.method()} ${path}`);
+  });
+  return {
+    problems,
+    allow(method, path, status) {
+      allowed.push({ method, path, status });
+    },
+    assertClean() {
+      if (problems.length) throw new Error(`browser problems:\n  ${problems.join("\n  ")}`);
+    },
+  };
+}
+
+export const CHROME_CONTEXT = { locale: "pt-BR", timezoneId: "America/Sao_Paulo" };
