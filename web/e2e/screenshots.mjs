@@ -16,7 +16,7 @@ const appPages = {
   profile: "/settings/profile",
   company: "/settings/company",
   team: "/settings/team",
-  invitations: "/settings/team#invitations",
+  invitations: "/settings/team?tab=invitations",
   "api-keys": "/settings/api-keys",
   audit: "/settings/audit",
 };
@@ -61,13 +61,8 @@ try {
           const p = await ctx.newPage();
           const w = watch(p);
           for (const [name, path] of Object.entries(pages)) {
-            const [route, hash] = path.split("#");
-            await p.goto(route);
+            await p.goto(path);
             await p.waitForLoadState("networkidle");
-            if (hash === "invitations") {
-              await p.getByRole("tab").nth(1).click();
-              await p.waitForLoadState("networkidle");
-            }
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`), fullPage: true });
           }
           if (loggedIn && sizeName === "phone") {

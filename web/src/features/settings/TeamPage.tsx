@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+import { useSearchParams } from "react-router";
 import { KeyRound, Trash2, UserPlus, Users } from "lucide-react";
 import { useMe } from "../../app/AuthGuard";
 import { isAdmin, type Role } from "../auth/api";
@@ -350,8 +351,18 @@ function InvitationsTab() {
 
 export function TeamPage() {
   const { t } = useTranslation();
+  const [params, setParams] = useSearchParams();
+  const tab = params.get("tab") === "invitations" ? "invitations" : "members";
   return (
-    <Tabs defaultValue="members">
+    <Tabs
+      value={tab}
+      onValueChange={(v) => {
+        const next = new URLSearchParams(params);
+        if (v === "invitations") next.set("tab", v);
+        else next.delete("tab");
+        setParams(next, { replace: true });
+      }}
+    >
       <TabsList className="mb-4">
         <TabsTrigger value="members">{t("settings.team.members")}</TabsTrigger>
         <TabsTrigger value="invitations">{t("settings.team.invitations")}</TabsTrigger>
