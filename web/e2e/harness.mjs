@@ -80,8 +80,8 @@ export async function startServer() {
   return { baseURL, stop, logs, dataDir };
 }
 
+/** The system Chromium; Playwright gives every launch a fresh temporary profile (user data dir). */
 export async function launchBrowser() {
-  const userDataDir = mkdtempSync(join(tmpdir(), "masteria-chromium-"));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -93,14 +93,12 @@ export async function launchBrowser() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
-      `--user-data-dir=${userDataDir}`,
     ],
   });
   return {
     browser,
     async close() {
       await browser.close();
-      rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Building2, Check, ChevronsUpDown, LogOut, Menu, Plus, UserRound } from "lucide-react";
 import { useMe } from "./AuthGuard";
@@ -28,8 +28,6 @@ import { cn } from "../lib/cn";
 
 function CreateCompanyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
   const { t } = useTranslation();
-  const qc = useQueryClient();
-  const navigate = useNavigate();
   const [name, setName] = useState("");
   const create = useMutation({
     mutationFn: async (n: string) => {
@@ -38,12 +36,8 @@ function CreateCompanyDialog({ open, onOpenChange }: { open: boolean; onOpenChan
       return res;
     },
     meta: { inline: true },
-    onSuccess: () => {
-      onOpenChange(false);
-      setName("");
-      qc.clear();
-      navigate("/");
-    },
+    // A full page load starts the new company with nothing cached from the old one.
+    onSuccess: () => window.location.assign("/"),
   });
   const errors = useFormErrors(create.error);
   function submit(e: FormEvent) {
@@ -79,15 +73,10 @@ function CreateCompanyDialog({ open, onOpenChange }: { open: boolean; onOpenChan
 function CompanySwitcher() {
   const { t } = useTranslation();
   const me = useMe();
-  const qc = useQueryClient();
-  const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
   const switcher = useMutation({
     mutationFn: authApi.switchCompany,
-    onSuccess: () => {
-      qc.clear();
-      navigate("/");
-    },
+    onSuccess: () => window.location.assign("/"),
   });
   return (
     <>
@@ -133,14 +122,11 @@ function CompanySwitcher() {
 function UserMenu() {
   const { t } = useTranslation();
   const me = useMe();
-  const qc = useQueryClient();
   const navigate = useNavigate();
   const logout = useMutation({
     mutationFn: authApi.logout,
-    onSuccess: () => {
-      qc.clear();
-      navigate("/login", { replace: true });
-    },
+    // A full page load leaves nothing of the session in memory.
+    onSuccess: () => window.location.replace("/login"),
   });
   return (
     <DropdownMenu>

@@ -10,7 +10,7 @@ import { isApiError } from "../../lib/api";
 import { errorMessage } from "../../lib/errors";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { AuthLayout } from "./AuthLayout";
-import { authApi, invitationQuery } from "./api";
+import { authApi, authKeys, invitationQuery } from "./api";
 
 export function InvitePage() {
   const { t } = useTranslation();
@@ -25,7 +25,7 @@ export function InvitePage() {
     mutationFn: () => authApi.acceptInvitation(token, { name, password }),
     meta: { public: true, inline: true },
     onSuccess: () => {
-      qc.clear();
+      qc.removeQueries({ queryKey: authKeys.me });
       navigate("/", { replace: true });
     },
   });

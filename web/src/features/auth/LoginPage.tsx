@@ -7,7 +7,7 @@ import { Field } from "../../components/ui/field";
 import { Alert } from "../../components/ui/alert";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { AuthLayout } from "./AuthLayout";
-import { authApi, configQuery } from "./api";
+import { authApi, authKeys, configQuery } from "./api";
 
 /** Only same-site paths are followed after sign-in. */
 export function safeNext(next: string | null): string {
@@ -27,7 +27,7 @@ export function LoginPage() {
     mutationFn: authApi.login,
     meta: { public: true, inline: true },
     onSuccess: async () => {
-      qc.clear();
+      qc.removeQueries({ queryKey: authKeys.me });
       navigate(safeNext(params.get("next")), { replace: true });
     },
   });

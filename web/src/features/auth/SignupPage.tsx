@@ -8,7 +8,7 @@ import { Alert } from "../../components/ui/alert";
 import { Spinner } from "../../components/ui/misc";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { AuthLayout } from "./AuthLayout";
-import { authApi, configQuery } from "./api";
+import { authApi, authKeys, configQuery } from "./api";
 
 export function SignupPage() {
   const { t } = useTranslation();
@@ -20,7 +20,7 @@ export function SignupPage() {
     mutationFn: authApi.signup,
     meta: { public: true, inline: true },
     onSuccess: () => {
-      qc.clear();
+      qc.removeQueries({ queryKey: authKeys.me });
       navigate("/", { replace: true });
     },
   });
