@@ -28,14 +28,6 @@ async function openPage(context, t) {
   return { page, watcher };
 }
 
-async function signIn(page, email, password) {
-  await page.goto("/login");
-  await page.getByLabel("E-mail").fill(email);
-  await page.getByLabel("Senha", { exact: true }).fill(password);
-  await page.getByRole("button", { name: "Entrar", exact: true }).click();
-  await page.waitForURL((u) => u.pathname === "/");
-}
-
 describe("Masteria web UI", () => {
   before(async () => {
     server = await startServer();
@@ -50,12 +42,22 @@ describe("Masteria web UI", () => {
   });
 
   it("signs up a new company and lands on the dashboard", async (t) => {
-    const { page } = await openPage(ownerContext, t);
+    const { page, watcher } = await openPage(ownerContext, t);
     await page.goto("/signup");
     await page.getByRole("heading", { name: "Crie sua conta" }).waitFor();
     await page.getByLabel("Nome da empresa").fill(OWNER.company);
     await page.getByLabel("Seu nome").fill(OWNER.name);
     await page.getByLabel("E-mail").fill(OWNER.email);
+
+    // A short password is refused with a message right below the field.
+    watcher.allow("POST", /^\/api\/v1\/auth\/signup$/, 400);
+    watcher.allow("POST", /^\/api\/v1\/auth\/signup$/, 422);
+    await page.getByLabel("Senha").fill("curta");
+    await page.getByRole("button", { name: "Criar conta" }).click();
+    const passwordError = page.getByLabel("Senha").locator("xpath=..").getByRole("alert");
+    await passwordError.waitFor();
+    assert.ok((await passwordError.innerText()).trim().length > 0);
+
     await page.getByLabel("Senha").fill(OWNER.password);
     await page.getByRole("button", { name: "Criar conta" }).click();
     await page.waitForURL((u) => u.pathname === "/");
@@ -76,6 +78,11 @@ describe("Masteria web UI", () => {
     await page.waitForURL((u) => u.pathname === "/login");
     await page.getByRole("heading", { name: "Entrar no Masteria" }).waitFor();
 
+    // A protected page without a session goes to sign-in and comes back after it.
+    watcher.allow("GET", /^\/api\/v1\/me$/, 401);
+    await page.goto("/settings/team");
+    await page.waitForURL((u) => u.pathname === "/login" && u.searchParams.get("next") === "/settings/team");
+
     watcher.allow("POST", /^\/api\/v1\/auth\/login$/, 401);
     await page.getByLabel("E-mail").fill(OWNER.email);
     await page.getByLabel("Senha", { exact: true }).fill("senha-errada-123");
@@ -84,8 +91,8 @@ describe("Masteria web UI", () => {
 
     await page.getByLabel("Senha", { exact: true }).fill(OWNER.password);
     await page.getByRole("button", { name: "Entrar", exact: true }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.getByRole("heading", { name: "Painel" }).waitFor();
+    await page.waitForURL((u) => u.pathname === "/settings/team");
+    await page.getByTestId("members-table").getByText(OWNER.email).waitFor();
   });
 
   it("invites a teammate who opens the link and joins", async (t) => {
