@@ -1,0 +1,444 @@
+// Package companies owns tenants: companies, their settings, who belongs to
+// them (memberships with roles) and invitations to join.
+//
+// Roles are ordered: agent < admin < owner. Admins manage the team, keys and
+// settings; only owners grant or take away ownership, and a company always
+// keeps at least one owner (checked inside the transaction that would remove
+// the last one, so two admins acting at once cannot both succeed).
+package companies
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/masteria/masteria/internal/apierr"
+	"github.com/masteria/masteria/internal/audit"
+	"github.com/masteria/masteria/internal/ids"
+	"github.com/masteria/masteria/internal/store/db"
+)
+
+// Role is a member's role in a company.
+type Role string
+
+const (
+	Agent Role = "agent"
+	Admin Role = "admin"
+	Owner Role = "owner"
+)
+
+// Rank orders roles; unknown roles rank below every real one.
+func (r Role) Rank() int {
+	switch r {
+	case Agent:
+		return 1
+	case Admin:
+		return 2
+	case Owner:
+		return 3
+	}
+	return 0
+}
+
+// AtLeast says whether r may do what min may.
+func (r Role) AtLeast(min Role) bool { return r.Rank() >= min.Rank() && r.Rank() > 0 }
+
+// Company is a tenant.
+type Company struct {
+	ID             string     `json:"id"`
+	Name           string     `json:"name"`
+	TimeZone       string     `json:"time_zone"`
+	DefaultCountry string     `json:"default_country"`
+	BusinessHours  []DayHours `json:"business_hours"`
+	CreatedAt      db.Time    `json:"created_at"`
+}
+
+// Ref is how other objects name a company.
+type Ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// DayHours is one weekday's opening hours; Day 0 is Sunday.
+type DayHours struct {
+	Day   int    `json:"day"`
+	Open  bool   `json:"open"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// DefaultHours is Monday to Friday, 09:00 to 18:00.
+func DefaultHours() []DayHours {
+	h := make([]DayHours, 7)
+	for d := range h {
+		h[d] = DayHours{Day: d, Open: d >= 1 && d <= 5, Start: "09:00", End: "18:00"}
+	}
+	return h
+}
+
+var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+
+// Settings is what PATCH /company may change; nil fields stay as they are.
+type Settings struct {
+	Name           *string     `json:"name"`
+	TimeZone       *string     `json:"time_zone"`
+	DefaultCountry *string     `json:"default_country"`
+	BusinessHours  *[]DayHours `json:"business_hours"`
+}
+
+// CheckName validates a company name.
+func CheckName(v apierr.Validation, field, name string) string {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		v.Add(field, "required")
+	case len([]rune(name)) > 100:
+		v.Add(field, "too_long")
+	}
+	return name
+}
+
+func checkSettings(s Settings) error {
+	v := apierr.Validation{}
+	if s.Name != nil {
+		*s.Name = CheckName(v, "name", *s.Name)
+	}
+	if s.TimeZone != nil {
+		if _, err := time.LoadLocation(*s.TimeZone); err != nil || *s.TimeZone == "" || *s.TimeZone == "Local" {
+			v.Add("time_zone", "invalid_time_zone")
+		}
+	}
+	if s.DefaultCountry != nil {
+		c := strings.ToUpper(strings.TrimSpace(*s.DefaultCountry))
+		if phonenumbers.GetCountryCodeForRegion(c) == 0 {
+			v.Add("default_country", "invalid_country")
+		}
+		*s.DefaultCountry = c
+	}
+	if s.BusinessHours != nil {
+		h := *s.BusinessHours
+		seen := map[int]bool{}
+		if len(h) != 7 {
+			v.Add("business_hours", "seven_days_required")
+		}
+		for _, d := range h {
+			if d.Day < 0 || d.Day > 6 || seen[d.Day] {
+				v.Add("business_hours", "seven_days_required")
+			}
+			seen[d.Day] = true
+			if !hhmm.MatchString(d.Start) || !hhmm.MatchString(d.End) {
+				v.Add("business_hours", "invalid_time")
+			} else if d.Open && d.Start >= d.End {
+				v.Add("business_hours", "end_before_start")
+			}
+		}
+	}
+	return v.Err()
+}
+
+// Service manages companies and memberships.
+type Service struct {
+	db *db.DB
+}
+
+// NewService returns a Service.
+func NewService(d *db.DB) *Service { return &Service{db: d} }
+
+// Insert creates a company and makes userID its owner, in the caller's
+// transaction.
+func Insert(ctx context.Context, tx *db.Tx, name, userID string) (Company, error) {
+	now := db.Now()
+	c := Company{ID: ids.New(), Name: name, TimeZone: "America/Sao_Paulo", DefaultCountry: "BR",
+		BusinessHours: DefaultHours(), CreatedAt: db.Time{Time: now}}
+	hours, _ := json.Marshal(c.BusinessHours)
+	if _, err := tx.Exec(ctx, `INSERT INTO companies (id, name, time_zone, default_country, business_hours, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.TimeZone, c.DefaultCountry, string(hours), now, now); err != nil {
+		return Company{}, fmt.Errorf("insert company: %w", err)
+	}
+	if err := AddMember(ctx, tx, c.ID, userID, Owner); err != nil {
+		return Company{}, err
+	}
+	return c, nil
+}
+
+// AddMember adds userID to a company with role.
+func AddMember(ctx context.Context, tx *db.Tx, companyID, userID string, role Role) error {
+	_, err := tx.Exec(ctx, `INSERT INTO memberships (company_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
+		companyID, userID, string(role), db.Now())
+	if err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	return nil
+}
+
+// Create makes a new company owned by userID (an agency adding a client).
+func (s *Service) Create(ctx context.Context, userID, name string) (Company, error) {
+	v := apierr.Validation{}
+	name = CheckName(v, "name", name)
+	if err := v.Err(); err != nil {
+		return Company{}, err
+	}
+	var c Company
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		if c, err = Insert(ctx, tx, name, userID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, c.ID, "company.created", "company", c.ID, map[string]any{"name": name})
+	})
+	return c, err
+}
+
+const sqlCompany = `
+SELECT id, name, time_zone, default_country, business_hours, created_at
+  FROM companies
+ WHERE id = ?`
+
+// Get returns a company.
+func (s *Service) Get(ctx context.Context, companyID string) (Company, error) {
+	return get(ctx, s.db, companyID)
+}
+
+func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
+	var c Company
+	var hours string
+	err := q.QueryRow(ctx, sqlCompany, companyID).Scan(&c.ID, &c.Name, &c.TimeZone, &c.DefaultCountry, &hours, &c.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Company{}, apierr.NotFound()
+	}
+	if err != nil {
+		return Company{}, fmt.Errorf("company %s: %w", companyID, err)
+	}
+	if err := json.Unmarshal([]byte(hours), &c.BusinessHours); err != nil {
+		c.BusinessHours = DefaultHours()
+	}
+	return c, nil
+}
+
+// Update changes a company's settings.
+func (s *Service) Update(ctx context.Context, companyID string, in Settings) (Company, error) {
+	if err := checkSettings(in); err != nil {
+		return Company{}, err
+	}
+	var out Company
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		c, err := get(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
+		changed := map[string]any{}
+		if in.Name != nil && *in.Name != c.Name {
+			c.Name, changed["name"] = *in.Name, *in.Name
+		}
+		if in.TimeZone != nil && *in.TimeZone != c.TimeZone {
+			c.TimeZone, changed["time_zone"] = *in.TimeZone, *in.TimeZone
+		}
+		if in.DefaultCountry != nil && *in.DefaultCountry != c.DefaultCountry {
+			c.DefaultCountry, changed["default_country"] = *in.DefaultCountry, *in.DefaultCountry
+		}
+		if in.BusinessHours != nil {
+			c.BusinessHours, changed["business_hours"] = *in.BusinessHours, true
+		}
+		hours, _ := json.Marshal(c.BusinessHours)
+		if _, err := tx.Exec(ctx, `UPDATE companies SET name = ?, time_zone = ?, default_country = ?, business_hours = ?, updated_at = ?
+			WHERE id = ?`, c.Name, c.TimeZone, c.DefaultCountry, string(hours), db.Now(), companyID); err != nil {
+			return fmt.Errorf("update company: %w", err)
+		}
+		out = c
+		if len(changed) == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, companyID, "company.updated", "company", companyID, changed)
+	})
+	return out, err
+}
+
+// Membership is one company a user belongs to.
+type Membership struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+}
+
+// Memberships lists a user's companies, oldest membership first.
+func (s *Service) Memberships(ctx context.Context, userID string) ([]Membership, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.name, m.role
+		  FROM memberships m JOIN companies c ON c.id = m.company_id
+		 WHERE m.user_id = ?
+		 ORDER BY m.created_at, c.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("memberships: %w", err)
+	}
+	defer rows.Close()
+	out := []Membership{}
+	for rows.Next() {
+		var m Membership
+		if err := rows.Scan(&m.ID, &m.Name, &m.Role); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// RoleOf returns userID's role in companyID, or a 404 error when not a member.
+func (s *Service) RoleOf(ctx context.Context, companyID, userID string) (Role, error) {
+	return roleOf(ctx, s.db, companyID, userID)
+}
+
+func roleOf(ctx context.Context, q db.Querier, companyID, userID string) (Role, error) {
+	var r Role
+	err := q.QueryRow(ctx, `SELECT role FROM memberships WHERE company_id = ? AND user_id = ?`, companyID, userID).Scan(&r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apierr.NotFound()
+	}
+	if err != nil {
+		return "", fmt.Errorf("role: %w", err)
+	}
+	return r, nil
+}
+
+// Member is a person in a company's team.
+type Member struct {
+	ID       string  `json:"id"`
+	Name     string  `json:"name"`
+	Email    string  `json:"email"`
+	Role     Role    `json:"role"`
+	JoinedAt db.Time `json:"joined_at"`
+}
+
+const sqlMembers = `
+SELECT u.id, u.name, u.email, m.role, m.created_at
+  FROM memberships m JOIN users u ON u.id = m.user_id
+ WHERE m.company_id = ?`
+
+// Members lists the team, oldest first.
+func (s *Service) Members(ctx context.Context, companyID string) ([]Member, error) {
+	rows, err := s.db.Query(ctx, sqlMembers+` ORDER BY m.created_at, u.id`, companyID)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	defer rows.Close()
+	out := []Member{}
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.ID, &m.Name, &m.Email, &m.Role, &m.JoinedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Member returns one member.
+func (s *Service) Member(ctx context.Context, companyID, userID string) (Member, error) {
+	return member(ctx, s.db, companyID, userID)
+}
+
+func member(ctx context.Context, q db.Querier, companyID, userID string) (Member, error) {
+	var m Member
+	err := q.QueryRow(ctx, sqlMembers+` AND m.user_id = ?`, companyID, userID).Scan(&m.ID, &m.Name, &m.Email, &m.Role, &m.JoinedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Member{}, apierr.NotFound()
+	}
+	if err != nil {
+		return Member{}, fmt.Errorf("member: %w", err)
+	}
+	return m, nil
+}
+
+var errLastOwner = apierr.Conflict("last_owner", "A company needs at least one owner: make someone else owner first.")
+
+func ownerGuard(actor Role, from, to Role) error {
+	if (from == Owner || to == Owner) && actor != Owner {
+		return apierr.Forbidden("Only an owner can grant or remove ownership.")
+	}
+	return nil
+}
+
+func ensureAnotherOwner(ctx context.Context, tx *db.Tx, companyID, userID string) error {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM memberships WHERE company_id = ? AND role = 'owner' AND user_id <> ?`,
+		companyID, userID).Scan(&n); err != nil {
+		return fmt.Errorf("count owners: %w", err)
+	}
+	if n == 0 {
+		return errLastOwner
+	}
+	return nil
+}
+
+// SetRole changes a member's role. actor is the role of whoever asks.
+func (s *Service) SetRole(ctx context.Context, companyID string, actor Role, userID string, role Role) (Member, error) {
+	if role.Rank() == 0 {
+		return Member{}, apierr.Field("role", "invalid_role")
+	}
+	var out Member
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		m, err := member(ctx, tx, companyID, userID)
+		if err != nil {
+			return err
+		}
+		if err := ownerGuard(actor, m.Role, role); err != nil {
+			return err
+		}
+		if m.Role == Owner && role != Owner {
+			if err := ensureAnotherOwner(ctx, tx, companyID, userID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE memberships SET role = ? WHERE company_id = ? AND user_id = ?`, string(role), companyID, userID); err != nil {
+			return fmt.Errorf("set role: %w", err)
+		}
+		from := m.Role
+		m.Role = role
+		out = m
+		return audit.Record(ctx, tx, companyID, "member.role_changed", "user", userID,
+			map[string]any{"email": m.Email, "from": from, "to": role})
+	})
+	return out, err
+}
+
+// RemoveMember takes someone out of the team and ends their sessions there.
+func (s *Service) RemoveMember(ctx context.Context, companyID string, actor Role, userID string) error {
+	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		m, err := member(ctx, tx, companyID, userID)
+		if err != nil {
+			return err
+		}
+		if err := ownerGuard(actor, m.Role, m.Role); err != nil {
+			return err
+		}
+		if m.Role == Owner {
+			if err := ensureAnotherOwner(ctx, tx, companyID, userID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM memberships WHERE company_id = ? AND user_id = ?`, companyID, userID); err != nil {
+			return fmt.Errorf("remove member: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL`,
+			db.Now(), companyID, userID); err != nil {
+			return fmt.Errorf("end sessions: %w", err)
+		}
+		return audit.Record(ctx, tx, companyID, "member.removed", "user", userID, map[string]any{"email": m.Email, "role": m.Role})
+	})
+}
+
+// OnlyHere says whether userID belongs to no company but companyID: an admin
+// may hand out a password-reset link only for such a person, or one company's
+// admin could take over an account that also acts for other companies.
+func (s *Service) OnlyHere(ctx context.Context, companyID, userID string) (bool, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM memberships WHERE user_id = ? AND company_id <> ?`, userID, companyID).Scan(&n); err != nil {
+		return false, fmt.Errorf("memberships: %w", err)
+	}
+	return n == 0, nil
+}

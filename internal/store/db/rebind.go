@@ -1,0 +1,57 @@
+package db
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// rebound caches rewritten queries: stores use a fixed set of SQL strings.
+var rebound sync.Map
+
+// rebind rewrites `?` placeholders to PostgreSQL's `$n`, leaving question
+// marks inside string literals, quoted identifiers and comments alone.
+func (db *DB) rebind(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	return Rebind(query)
+}
+
+// Rebind is the PostgreSQL rewrite of a `?` query.
+func Rebind(query string) string {
+	if v, ok := rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case c == '\'' || c == '"':
+			j := i + 1
+			for j < len(query) && query[j] != c {
+				j++
+			}
+			b.WriteString(query[i:min(j+1, len(query))])
+			i = j
+		case c == '-' && i+1 < len(query) && query[i+1] == '-':
+			j := strings.IndexByte(query[i:], '\n')
+			if j < 0 {
+				j = len(query) - i
+			}
+			b.WriteString(query[i : i+j])
+			i += j - 1
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	out := b.String()
+	rebound.Store(query, out)
+	return out
+}
