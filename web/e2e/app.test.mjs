@@ -159,20 +159,69 @@ describe("Masteria web UI", () => {
     await page.getByText("Nenhuma chave de API ainda").waitFor();
   });
 
+  it("saves company settings and the profile name", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/settings/company");
+    await page.getByLabel("Fuso horário").selectOption("America/Manaus");
+    await page.getByLabel("País dos números de telefone").selectOption("PT");
+    const saturday = page.getByRole("checkbox", { name: "Sábado" });
+    await saturday.check();
+    await page.getByLabel("Sábado: abre às").fill("08:00");
+    await page.getByLabel("Sábado: fecha às").fill("12:00");
+    await page.getByRole("button", { name: "Salvar" }).click();
+    await page.getByText("Alterações salvas.").waitFor();
+    await page.reload();
+    assert.equal(await page.getByLabel("Fuso horário").inputValue(), "America/Manaus");
+    assert.equal(await page.getByLabel("País dos números de telefone").inputValue(), "PT");
+    assert.equal(await page.getByLabel("Sábado: abre às").inputValue(), "08:00");
+
+    await page.goto("/settings/profile");
+    await page.getByLabel("Seu nome").fill("Ana Souza Lima");
+    await page.getByRole("button", { name: "Salvar" }).click();
+    await page.getByText("Alterações salvas.").waitFor();
+    await page.getByTestId("user-menu").getByText("Ana Souza Lima").waitFor();
+    await page.getByLabel("Seu nome").fill(OWNER.name);
+    await page.getByRole("button", { name: "Salvar" }).click();
+    await page.getByTestId("user-menu").getByText(OWNER.name, { exact: true }).waitFor();
+  });
+
+  it("creates a second company and switches between companies", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/");
+    await page.getByTestId("company-switcher").click();
+    await page.getByRole("menuitem", { name: "Nova empresa" }).click();
+    const dialog = page.getByRole("dialog", { name: "Nova empresa" });
+    await dialog.getByLabel("Nome da empresa").fill("Cliente Sorveteria");
+    await dialog.getByRole("button", { name: "Criar empresa" }).click();
+    await page.getByTestId("company-switcher").getByText("Cliente Sorveteria").waitFor();
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+
+    await page.getByTestId("company-switcher").click();
+    await page.getByRole("menuitem", { name: new RegExp(OWNER.company) }).click();
+    await page.getByTestId("company-switcher").getByText(OWNER.company).waitFor();
+    await page.goto("/settings/team");
+    await page.getByTestId("members-table").getByText(AGENT.email).waitFor();
+  });
+
   it("switches between Portuguese and English and keeps the choice", async (t) => {
     const { page } = await openPage(ownerContext, t);
     await page.goto("/");
     await page.getByRole("heading", { name: "Painel" }).waitFor();
+    // The choice is also saved on the account; wait for that before reloading.
+    const saved = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().endsWith("/api/v1/me"));
     await page.getByTestId("language-switch").selectOption("en");
     await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    assert.equal((await saved).status(), 200);
     await page.getByRole("link", { name: "Inbox", exact: true }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
     await page.reload();
     await page.getByRole("heading", { name: "Dashboard" }).waitFor();
     await page.getByRole("link", { name: "Settings", exact: true }).waitFor();
 
+    const savedBack = page.waitForResponse((r) => r.request().method() === "PATCH" && r.url().endsWith("/api/v1/me"));
     await page.getByTestId("language-switch").selectOption("pt-BR");
     await page.getByRole("heading", { name: "Painel" }).waitFor();
+    await savedBack;
     await page.getByRole("link", { name: "Configurações", exact: true }).waitFor();
   });
 

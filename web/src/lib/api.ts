@@ -81,7 +81,8 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
   } catch {
     throw new ApiError(0, "network", "network error");
   }
-  const text = res.status === 204 ? "" : await res.text();
+  // Read the body even when empty (204) so the request is complete before any navigation.
+  const text = await res.text();
   let data: unknown = null;
   if (text) {
     try {
