@@ -116,7 +116,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token string, in AcceptI
 			if err := v.Err(); err != nil {
 				return err
 			}
-			hash, err := HashPassword(in.Password)
+			hash, err := s.argon.HashPassword(in.Password)
 			if err != nil {
 				return err
 			}

@@ -31,6 +31,9 @@ type Options struct {
 	SMTPEnabled   bool
 	SignupEnabled bool
 	JWTSecret     string // empty: generated and stored encrypted
+	// Argon2 is the password hashing cost; zero means DefaultArgon2. Tests
+	// lower it: the cost is what makes guessing slow, not what is tested.
+	Argon2 Argon2
 }
 
 // Service is authentication and the accounts behind it.
@@ -44,6 +47,11 @@ type Service struct {
 
 	logins         *Limiter
 	bearerFailures *Limiter
+
+	argon Argon2
+	// dummyHash is verified against when an account does not exist, so a
+	// sign-in takes as long whether or not the email is known.
+	dummyHash string
 }
 
 // NewService loads or creates the JWT signing key and returns the Service.
@@ -65,8 +73,17 @@ func NewService(ctx context.Context, d *db.DB, sec *secrets.Store, co *companies
 			return nil, fmt.Errorf("jwt signing key: %w", err)
 		}
 	}
+	argon := opts.Argon2
+	if argon.Time == 0 {
+		argon = DefaultArgon2
+	}
+	dummy, err := argon.HashPassword("masteria-timing-equalizer")
+	if err != nil {
+		return nil, err
+	}
 	return &Service{db: d, companies: co, jobs: jobs, logger: logger, opts: opts, jwtKey: key,
-		logins: NewLimiter(10, time.Minute), bearerFailures: NewLimiter(10, time.Minute)}, nil
+		logins: NewLimiter(10, time.Minute), bearerFailures: NewLimiter(10, time.Minute),
+		argon: argon, dummyHash: dummy}, nil
 }
 
 // SMTPEnabled says whether links are emailed.
@@ -121,7 +138,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, meta ClientMeta) (
 	if err := v.Err(); err != nil {
 		return Grant{}, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.argon.HashPassword(in.Password)
 	if err != nil {
 		return Grant{}, err
 	}
@@ -162,7 +179,7 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Client
 	u, err := userByEmail(ctx, s.db, email)
 	hash := u.hash
 	if err != nil {
-		hash = dummyHash
+		hash = s.dummyHash
 	}
 	ok, verr := VerifyPassword(hash, password)
 	if verr != nil {
@@ -304,7 +321,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err := v.Err(); err != nil {
 		return err
 	}
-	hash, err := HashPassword(next)
+	hash, err := s.argon.HashPassword(next)
 	if err != nil {
 		return err
 	}
@@ -384,7 +401,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if err := v.Err(); err != nil {
 			return err
 		}
-		hash, err := HashPassword(password)
+		hash, err := s.argon.HashPassword(password)
 		if err != nil {
 			return err
 		}

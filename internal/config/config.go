@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/masteria/masteria/internal/mail"
 )
 
 // Config is everything `masteria serve` needs to know.
@@ -31,21 +33,8 @@ type Config struct {
 	JWTSecret     string // optional; generated and stored encrypted when empty
 	MetaGraphURL  string
 
-	SMTP SMTP
+	SMTP mail.Config
 }
-
-// SMTP is the optional outgoing mail server.
-type SMTP struct {
-	Host     string
-	Port     int
-	Username string
-	Password string
-	From     string
-	TLS      string // starttls | tls | none
-}
-
-// Enabled says whether email can be sent.
-func (s SMTP) Enabled() bool { return s.Host != "" }
 
 // Option describes one setting, for flags, docs and the README table.
 type Option struct {
@@ -65,7 +54,7 @@ var Options = []Option{
 	{"MASTERIA_JWT_SECRET", "jwt-secret", "(generated, stored encrypted)", "key that signs API tokens; at least 32 bytes when given"},
 	{"MASTERIA_META_GRAPH_URL", "meta-graph-url", "https://graph.facebook.com", "base URL of Meta's Graph API"},
 	{"MASTERIA_SMTP_HOST", "smtp-host", "", "SMTP server; empty turns email off (links are shown to admins instead)"},
-	{"MASTERIA_SMTP_PORT", "smtp-port", "587", "SMTP port"},
+	{"MASTERIA_SMTP_PORT", "smtp-port", "(587, or 465 with smtp-tls=tls)", "SMTP port"},
 	{"MASTERIA_SMTP_USERNAME", "smtp-username", "", "SMTP user"},
 	{"MASTERIA_SMTP_PASSWORD", "smtp-password", "", "SMTP password"},
 	{"MASTERIA_SMTP_FROM", "smtp-from", "Masteria <no-reply@localhost>", "sender of emails"},
@@ -119,7 +108,7 @@ func parse(v map[string]string) (Config, error) {
 		LogFormat:     v["MASTERIA_LOG_FORMAT"],
 		JWTSecret:     v["MASTERIA_JWT_SECRET"],
 		MetaGraphURL:  strings.TrimRight(v["MASTERIA_META_GRAPH_URL"], "/"),
-		SMTP: SMTP{
+		SMTP: mail.Config{
 			Host:     v["MASTERIA_SMTP_HOST"],
 			Username: v["MASTERIA_SMTP_USERNAME"],
 			Password: v["MASTERIA_SMTP_PASSWORD"],
@@ -165,15 +154,22 @@ func parse(v map[string]string) (Config, error) {
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return c, errors.New("MASTERIA_JWT_SECRET is too weak: give at least 32 random bytes, or leave it empty to have one generated")
 	}
-	port, err := strconv.Atoi(v["MASTERIA_SMTP_PORT"])
-	if err != nil || port < 1 || port > 65535 {
-		return c, fmt.Errorf("MASTERIA_SMTP_PORT %q is not a port number", v["MASTERIA_SMTP_PORT"])
+	if p := v["MASTERIA_SMTP_PORT"]; p != "" {
+		port, err := strconv.Atoi(p)
+		if err != nil || port < 1 || port > 65535 {
+			return c, fmt.Errorf("MASTERIA_SMTP_PORT %q is not a port number", p)
+		}
+		c.SMTP.Port = port
 	}
-	c.SMTP.Port = port
 	switch c.SMTP.TLS {
 	case "starttls", "tls", "none":
 	default:
 		return c, fmt.Errorf("MASTERIA_SMTP_TLS %q must be starttls, tls or none", c.SMTP.TLS)
+	}
+	if c.SMTP.Enabled() {
+		if err := c.SMTP.Validate(); err != nil {
+			return c, fmt.Errorf("MASTERIA_SMTP_*: %w", err)
+		}
 	}
 	return c, nil
 }

@@ -59,6 +59,9 @@ func New(d *db.DB, logger *slog.Logger, opts Options) (*Queue, error) {
 		JobTimeout:           time.Minute,
 		FetchPollInterval:    opts.PollInterval,
 	}
+	if opts.PollInterval > 0 && opts.PollInterval < river.FetchCooldownDefault {
+		cfg.FetchCooldown = opts.PollInterval
+	}
 	if opts.Workers != nil {
 		cfg.Workers = opts.Workers
 		n := opts.MaxWorkers

@@ -1,0 +1,148 @@
+// Package app wires Masteria's parts together from a Config: the database,
+// secrets, services, background jobs and the HTTP server. `masteria serve`
+// and the end-to-end tests both start the product through it, so what the
+// tests run is what ships.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/masteria/masteria/internal/auth"
+	"github.com/masteria/masteria/internal/companies"
+	"github.com/masteria/masteria/internal/config"
+	"github.com/masteria/masteria/internal/httpapi"
+	"github.com/masteria/masteria/internal/jobs"
+	"github.com/masteria/masteria/internal/mail"
+	"github.com/masteria/masteria/internal/secrets"
+	"github.com/masteria/masteria/internal/store/db"
+)
+
+// App is a running Masteria.
+type App struct {
+	Config    config.Config
+	DB        *db.DB
+	Secrets   *secrets.Store
+	Companies *companies.Service
+	Auth      *auth.Service
+	Jobs      *jobs.Queue
+	HTTP      *httpapi.Server
+	logger    *slog.Logger
+}
+
+// Keyring builds the encryption keyring from configuration, or from
+// DATA_DIR/encryption.key (created on first start, with a warning).
+func Keyring(cfg config.Config, logger *slog.Logger) (*secrets.Keyring, error) {
+	if cfg.EncryptionKey != "" {
+		keys, err := config.ParseKeys(cfg.EncryptionKey)
+		if err != nil {
+			return nil, err
+		}
+		return secrets.NewKeyring(keys)
+	}
+	key, created, err := secrets.LoadOrCreateKeyFile(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		logger.Warn("MASTERIA_ENCRYPTION_KEY is not set: generated a key in the data folder; back it up, or secrets are lost with it",
+			"path", cfg.DataDir+"/encryption.key")
+	}
+	return secrets.NewKeyring([][]byte{key})
+}
+
+// OpenDB opens and migrates the configured database.
+func OpenDB(ctx context.Context, cfg config.Config) (*db.DB, error) {
+	d, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return d, nil
+}
+
+// Options are what differ between production and tests.
+type Options struct {
+	Version      string
+	UI           fs.FS
+	PollInterval time.Duration // jobs; zero is River's default
+	Argon2       auth.Argon2   // password hashing cost; zero is auth.DefaultArgon2
+}
+
+// New builds the whole product on an open, migrated database.
+func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, opts Options) (*App, error) {
+	ring, err := Keyring(cfg, logger)
+	if err != nil {
+		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	a := &App{Config: cfg, DB: d, Secrets: secrets.NewStore(d, ring), Companies: companies.NewService(d), logger: logger}
+
+	workers := river.NewWorkers()
+	emailWorker := &auth.EmailWorker{Mailer: smtpMailer{mail.NewSMTP(cfg.SMTP, logger)}}
+	river.AddWorker(workers, emailWorker)
+	if a.Jobs, err = jobs.New(d, logger, jobs.Options{Workers: workers, PollInterval: opts.PollInterval}); err != nil {
+		return nil, err
+	}
+	a.Auth, err = auth.NewService(ctx, d, a.Secrets, a.Companies, a.Jobs, logger, auth.Options{
+		PublicURL: cfg.PublicURL, SMTPEnabled: cfg.SMTP.Enabled(), SignupEnabled: cfg.SignupEnabled, JWTSecret: cfg.JWTSecret,
+		Argon2: opts.Argon2,
+	})
+	if err != nil {
+		return nil, err
+	}
+	emailWorker.Service = a.Auth
+	a.HTTP = httpapi.New(d, a.Auth, a.Companies, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI})
+	return a, nil
+}
+
+// Serve starts the background jobs and the HTTP server on ln, and shuts both
+// down gracefully when ctx ends.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           a.HTTP.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.logger.Info("masteria is listening", "addr", ln.Addr().String(), "public_url", a.Config.PublicURL,
+		"database", a.DB.Dialect().String())
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	a.logger.Info("shutting down")
+	err := errors.Join(srv.Shutdown(shutdownCtx), a.Jobs.Stop(shutdownCtx))
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+// smtpMailer adapts the mail package to what auth sends.
+type smtpMailer struct{ s mail.Sender }
+
+func (m smtpMailer) Send(ctx context.Context, to, subject, text string) error {
+	return m.s.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
+}
