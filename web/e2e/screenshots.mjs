@@ -35,9 +35,15 @@ try {
   await page.getByRole("button", { name: "Criar conta" }).click();
   await page.waitForURL((u) => u.pathname === "/");
   const csrf = (await setup.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
-  const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json" };
-  await setup.request.post("/api/v1/invitations", { headers, data: { email: "bruno@padaria.example", role: "agent" } });
-  await setup.request.post("/api/v1/api-keys", { headers, data: { name: "Site da padaria" } });
+  const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
+  for (const [path, data] of [
+    ["/api/v1/invitations", { email: "bruno@padaria.example", role: "agent" }],
+    ["/api/v1/invitations", { email: "carla@padaria.example", role: "admin" }],
+    ["/api/v1/api-keys", { name: "Site da padaria" }],
+  ]) {
+    const res = await setup.request.post(path, { headers, data });
+    if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
+  }
   const state = await setup.storageState();
   await setup.close();
 

@@ -245,8 +245,9 @@ function InvitationRow({ inv, admin }: { inv: Invitation; admin: boolean }) {
         {inv.invited_by && (
           <div className="text-xs text-muted-foreground">{t("settings.team.invited_by", { name: inv.invited_by.name })}</div>
         )}
+        <Badge className="mt-1 sm:hidden">{t(`roles.${inv.role}`)}</Badge>
       </TD>
-      <TD>
+      <TD className="hidden sm:table-cell">
         <Badge>{t(`roles.${inv.role}`)}</Badge>
       </TD>
       <TD className="hidden text-muted-foreground sm:table-cell">{formatDateTime(inv.expires_at, i18n.language)}</TD>
@@ -309,7 +310,7 @@ function InvitationsTab() {
             <THead>
               <TR>
                 <TH>{t("auth.email")}</TH>
-                <TH>{t("settings.team.role")}</TH>
+                <TH className="hidden sm:table-cell">{t("settings.team.role")}</TH>
                 <TH className="hidden sm:table-cell">{t("settings.team.expires")}</TH>
                 {admin && (
                   <TH>
