@@ -126,6 +126,12 @@ describe("Masteria web UI", () => {
     await agentPage.goto("/settings/profile");
     await agentPage.getByRole("link", { name: "Perfil" }).waitFor();
     assert.equal(await agentPage.getByRole("link", { name: "Chaves de API" }).count(), 0);
+    await agentPage.goto("/settings/team");
+    await agentPage.getByTestId("members-table").getByText(OWNER.email).waitFor();
+    assert.equal(await agentPage.getByRole("tab", { name: "Convites" }).count(), 0);
+    await agentPage.goto("/settings/company");
+    await agentPage.getByText("Só donos e administradores podem mudar estas configurações.").waitFor();
+    assert.equal(await agentPage.getByRole("button", { name: "Salvar" }).count(), 0);
 
     await page.goto("/settings/team");
     const members = page.getByTestId("members-table");

@@ -352,7 +352,10 @@ function InvitationsTab() {
 
 export function TeamPage() {
   const { t } = useTranslation();
+  const me = useMe();
   const [params, setParams] = useSearchParams();
+  // Pending invitations are for owners and admins only.
+  if (!isAdmin(me.role)) return <MembersTab />;
   const tab = params.get("tab") === "invitations" ? "invitations" : "members";
   return (
     <Tabs
