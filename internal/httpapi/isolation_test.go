@@ -1,0 +1,249 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/masteria/masteria/internal/httpapi"
+	"github.com/masteria/masteria/internal/store/db"
+	"github.com/masteria/masteria/internal/store/dbtest"
+)
+
+// tenantTables are the tables whose rows belong to a company; snapshot reads
+// them all for one company, so a request that changes any of them is caught.
+var tenantTables = []string{"memberships", "sessions", "api_keys", "invitations", "audit_log", "secrets"}
+
+// snapshot is every row that belongs to a company (and its people), as text.
+func snapshot(t *testing.T, d *db.DB, companyID string) string {
+	t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	dump := func(label, q string, args ...any) {
+		rows, err := d.Query(ctx, q, args...)
+		if err != nil {
+			t.Fatalf("snapshot %s: %v", label, err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s %v\n", label, vals)
+		}
+	}
+	dump("company", `SELECT * FROM companies WHERE id = ?`, companyID)
+	for _, tbl := range tenantTables {
+		dump(tbl, `SELECT * FROM `+tbl+` WHERE company_id = ? ORDER BY 1`, companyID)
+	}
+	dump("users", `SELECT * FROM users WHERE id IN (SELECT user_id FROM memberships WHERE company_id = ?) ORDER BY id`, companyID)
+	dump("user_tokens", `SELECT * FROM user_tokens WHERE user_id IN (SELECT user_id FROM memberships WHERE company_id = ?) ORDER BY id`, companyID)
+	return b.String()
+}
+
+var param = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// examples are valid bodies for the routes that take one, so that a probe
+// gets past validation to the lookup that must fail. A route with a body and
+// no example fails the isolation test until one is added here.
+var examples = map[string]map[string]any{
+	"POST /api/v1/auth/signup":                {"company_name": "Probe Co", "name": "Probe", "email": "probe@bravo.example", "password": goodPassword},
+	"POST /api/v1/auth/login":                 {"email": "bravo-owner@bravo.example", "password": goodPassword},
+	"POST /api/v1/auth/switch":                {"company_id": "x"},
+	"POST /api/v1/auth/password/forgot":       {"email": "alpha-owner@alpha.example"},
+	"POST /api/v1/auth/password/reset":        {"token": "x", "password": goodPassword},
+	"POST /api/v1/auth/email/verify":          {"token": "x"},
+	"POST /api/v1/invitations/{token}/accept": {"name": "Probe", "password": goodPassword},
+	"PATCH /api/v1/me":                        {"name": "Bravo Owner"},
+	"POST /api/v1/me/password":                {"current_password": "not the password", "new_password": "another good one"},
+	"POST /api/v1/companies":                  {"name": "Bravo Two"},
+	"PATCH /api/v1/company":                   {"name": "Bravo Co"},
+	"PATCH /api/v1/members/{id}":              {"role": "agent"},
+	"POST /api/v1/invitations":                {"email": "probe@bravo.example", "role": "agent"},
+	"POST /api/v1/api-keys":                   {"name": "Probe key"},
+}
+
+// takesNoBody are the writes that read no body.
+var takesNoBody = map[string]bool{
+	"POST /api/v1/auth/logout":             true,
+	"POST /api/v1/auth/email/resend":       true,
+	"POST /api/v1/members/{id}/reset-link": true,
+}
+
+// isIDField names body fields that hold object ids. Link tokens are secrets,
+// not ids: a wrong one is an invalid link (400), probed by the path and query
+// variants for leaks like every other field.
+func isIDField(name string) bool {
+	return name == "id" || strings.HasSuffix(name, "_id")
+}
+
+// TestTenantIsolationOnEveryRoute walks every registered route as the owner
+// of company B with company A's ids in the path, the query string and the
+// body, and proves B never sees A's data, never changes it, and gets 404 for
+// A's objects in the path. It also proves agents are refused admin routes.
+func TestTenantIsolationOnEveryRoute(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+
+		// Company A, with one of everything.
+		ownerA, companyA := e.signup("Alpha Secret Co", "alpha-owner@alpha.example")
+		_, agentA := e.invite(ownerA, "alpha-agent@alpha.example", "agent")
+		invA := ownerA.must(201, "POST", "/api/v1/invitations", map[string]any{"email": "alpha-pending@alpha.example", "role": "admin"})
+		keyA := ownerA.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "Alpha integration"})
+		ownerA.must(200, "PATCH", "/api/v1/company", map[string]any{"time_zone": "Europe/Lisbon"})
+		meA := ownerA.must(200, "GET", "/api/v1/me", nil)
+		ownerAID := meA["user"].(map[string]any)["id"].(string)
+		var auditA string
+		if err := d.QueryRow(context.Background(), `SELECT id FROM audit_log WHERE company_id = ? ORDER BY id LIMIT 1`, companyA).Scan(&auditA); err != nil {
+			t.Fatal(err)
+		}
+		foreignIDs := []string{companyA, ownerAID, agentA, invA["id"].(string), keyA["id"].(string), auditA}
+		secrets := append([]string{"Alpha Secret Co", "alpha.example", "Alpha integration"}, foreignIDs...)
+
+		// Company B, whose owner and agent probe.
+		_, companyB := e.signup("Bravo Co", "bravo-owner@bravo.example")
+		ownerB := func() *client { // a fresh session per request: logout and password routes end sessions
+			c := e.anon()
+			c.token = c.must(200, "POST", "/api/v1/auth/login", map[string]any{"email": "bravo-owner@bravo.example", "password": goodPassword})["token"].(string)
+			return c
+		}
+		agentB, _ := e.invite(ownerB(), "bravo-agent@bravo.example", "agent")
+
+		query := url.Values{"company_id": {companyA}, "user_id": {ownerAID}, "id": {agentA}, "cursor": {auditA}}.Encode()
+
+		before := snapshot(t, d, companyA)
+		routes := e.app.HTTP.Routes()
+		covered := 0
+		for _, rt := range routes {
+			key := rt.Method + " " + rt.Path
+			ex, hasExample := examples[key]
+			if rt.Method != "GET" && rt.Method != "DELETE" && !hasExample && !takesNoBody[key] {
+				t.Errorf("%s takes a body: add a valid example to examples in isolation_test.go", key)
+			}
+			type probe struct {
+				name      string
+				path      string
+				body      any
+				mustBe404 bool
+			}
+			var paths []string
+			if param.MatchString(rt.Path) {
+				for _, id := range foreignIDs {
+					paths = append(paths, param.ReplaceAllString(rt.Path, id))
+				}
+			} else {
+				paths = []string{rt.Path}
+			}
+			var probes []probe
+			hasParam := param.MatchString(rt.Path)
+			for _, p := range paths {
+				var b any
+				if ex != nil {
+					b = ex
+				}
+				probes = append(probes, probe{"path", p, b, hasParam}, probe{"query", p + "?" + query, b, hasParam})
+				for field := range ex {
+					if !isIDField(field) {
+						continue
+					}
+					for _, id := range foreignIDs {
+						withID := map[string]any{}
+						for k, v := range ex {
+							withID[k] = v
+						}
+						withID[field] = id
+						probes = append(probes, probe{"body " + field, p, withID, true})
+					}
+				}
+			}
+			for _, variant := range probes {
+				{
+					c := ownerB()
+					beforeB := snapshot(t, d, companyB)
+					r := c.do(rt.Method, variant.path, variant.body)
+					where := fmt.Sprintf("%s %s (%s)", rt.Method, variant.path, variant.name)
+					if r.status >= 500 {
+						t.Errorf("%s: server error %d: %s", where, r.status, r.body)
+					}
+					if variant.mustBe404 && r.status != 404 {
+						t.Errorf("%s: got %d for another company's object, want 404: %s", where, r.status, r.body)
+					}
+					for _, s := range secrets {
+						if strings.Contains(string(r.body), s) {
+							t.Errorf("%s: response leaks company A's %q: %s", where, s, r.body)
+						}
+					}
+					if after := snapshot(t, d, companyA); after != before {
+						t.Fatalf("%s changed company A's data:\nbefore:\n%s\nafter:\n%s", where, before, after)
+					}
+					if rt.Method == "GET" {
+						if afterB := snapshot(t, d, companyB); afterB != beforeB {
+							t.Errorf("%s: a GET changed state", where)
+						}
+					}
+				}
+			}
+			covered++
+
+			// Role check: an agent of B is refused every admin route.
+			if rt.Access >= httpapi.Admin {
+				r := agentB.do(rt.Method, param.ReplaceAllString(rt.Path, foreignIDs[1]), map[string]any{})
+				if r.status != 403 || r.errCode(t) != "forbidden" {
+					t.Errorf("agent %s %s: got %d, want 403", rt.Method, rt.Path, r.status)
+				}
+			}
+		}
+		if covered != len(routes) || covered < 25 {
+			t.Fatalf("walked %d of %d routes", covered, len(routes))
+		}
+		if after := snapshot(t, d, companyA); after != before {
+			t.Fatal("company A's data changed")
+		}
+	})
+}
+
+// TestPublicRoutesAreExactlyThese fails when a route becomes public without
+// anyone deciding it should.
+func TestPublicRoutesAreExactlyThese(t *testing.T) {
+	want := []string{
+		"GET /api/v1/config",
+		"GET /api/v1/invitations/{token}",
+		"POST /api/v1/auth/email/verify",
+		"POST /api/v1/auth/login",
+		"POST /api/v1/auth/password/forgot",
+		"POST /api/v1/auth/password/reset",
+		"POST /api/v1/auth/signup",
+		"POST /api/v1/invitations/{token}/accept",
+	}
+	e := setup(t, dbtest.SQLite(t))
+	var got []string
+	for _, rt := range e.app.HTTP.Routes() {
+		if rt.Access == httpapi.Public {
+			got = append(got, rt.Method+" "+rt.Path)
+		}
+	}
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("public routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// And each of the others refuses an anonymous caller.
+	for _, rt := range e.app.HTTP.Routes() {
+		if rt.Access == httpapi.Public {
+			continue
+		}
+		r := e.anon().do(rt.Method, param.ReplaceAllString(rt.Path, "x"), map[string]any{})
+		if r.status != 401 {
+			t.Errorf("anonymous %s %s: %d, want 401", rt.Method, rt.Path, r.status)
+		}
+	}
+}
