@@ -209,6 +209,73 @@ describe("Masteria web UI", () => {
     await page.getByTestId("members-table").getByText(AGENT.email).waitFor();
   });
 
+  it("changes a member's role, hands them a reset link and removes them", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/settings/team");
+    const row = page.getByTestId("members-table").getByRole("row").filter({ hasText: AGENT.email });
+    await row.getByLabel(`Função de ${AGENT.name}`).selectOption("admin");
+    await page.getByText(`A função de ${AGENT.name} foi alterada.`).waitFor();
+    await page.reload();
+    assert.equal(await row.getByLabel(`Função de ${AGENT.name}`).inputValue(), "admin");
+
+    await row.getByRole("button", { name: "Link para trocar a senha" }).click();
+    const dialog = page.getByRole("dialog", { name: `Link para ${AGENT.name} trocar a senha` });
+    const link = await dialog.getByTestId("reset-link").inputValue();
+    assert.match(link, /\/reset-password\?token=/);
+    await dialog.getByRole("button", { name: "Pronto" }).click();
+
+    const agentContext = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL });
+    t.after(() => agentContext.close());
+    const { page: agentPage } = await openPage(agentContext, t);
+    const url = new URL(link);
+    await agentPage.goto(url.pathname + url.search);
+    await agentPage.getByRole("heading", { name: "Escolha uma nova senha" }).waitFor();
+    const newPassword = "senha-nova-do-bruno-3";
+    await agentPage.getByLabel("Nova senha", { exact: true }).fill(newPassword);
+    await agentPage.getByLabel("Repita a nova senha").fill(newPassword + "x");
+    await agentPage.getByRole("button", { name: "Salvar nova senha" }).click();
+    await agentPage.getByText("As duas senhas estão diferentes.").waitFor();
+    await agentPage.getByLabel("Repita a nova senha").fill(newPassword);
+    await agentPage.getByRole("button", { name: "Salvar nova senha" }).click();
+    await agentPage.waitForURL((u) => u.pathname === "/login");
+    await agentPage.getByText("Sua senha foi trocada.").waitFor();
+    await agentPage.getByLabel("E-mail").fill(AGENT.email);
+    await agentPage.getByLabel("Senha", { exact: true }).fill(newPassword);
+    await agentPage.getByRole("button", { name: "Entrar", exact: true }).click();
+    await agentPage.waitForURL((u) => u.pathname === "/");
+    await agentPage.getByRole("heading", { name: "Painel" }).waitFor();
+
+    await row.getByRole("button", { name: "Remover" }).click();
+    await page.getByRole("dialog", { name: `Remover ${AGENT.name} da equipe?` }).getByTestId("confirm").click();
+    await row.waitFor({ state: "detached" });
+  });
+
+  it("lists the activity log in words, filtered by a kind kept in the address", async (t) => {
+    const { page } = await openPage(ownerContext, t);
+    await page.goto("/settings/audit");
+    await page.getByText(`${OWNER.name} criou a conta`).waitFor();
+    const filtered = page.waitForResponse((r) => r.url().includes("/api/v1/audit?") && r.url().includes("action=invitation.created"));
+    await page.getByLabel("Mostrar").selectOption("invitation.created");
+    assert.equal((await filtered).status(), 200);
+    await page.waitForURL((u) => u.searchParams.get("action") === "invitation.created");
+    await page.getByText(`${OWNER.name} convidou ${AGENT.email}`).waitFor();
+    await page.reload();
+    assert.equal(await page.getByLabel("Mostrar").inputValue(), "invitation.created");
+    await page.getByText(`${OWNER.name} convidou ${AGENT.email}`).waitFor();
+    const items = page.getByTestId("audit-list").getByRole("listitem");
+    assert.equal(await items.count(), 1);
+  });
+
+  it("tells people to ask an admin for a reset link when the server sends no email", async (t) => {
+    const context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL });
+    t.after(() => context.close());
+    const { page } = await openPage(context, t);
+    await page.goto("/login");
+    await page.getByRole("link", { name: "Esqueceu a senha?" }).click();
+    await page.getByText("Peça a um administrador da sua empresa um link para trocar a senha").waitFor();
+    assert.equal(await page.getByLabel("E-mail").count(), 0);
+  });
+
   it("switches between Portuguese and English and keeps the choice", async (t) => {
     const { page } = await openPage(ownerContext, t);
     await page.goto("/");

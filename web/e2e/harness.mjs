@@ -28,7 +28,7 @@ function freePort() {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `masteria serve` and waits until /readyz answers 200. */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const bin = resolve(webDir, process.env.MASTERIA_BIN || "../bin/masteria");
   if (!existsSync(bin)) {
     throw new Error(`server binary not found at ${bin}; build it (go build -o bin/masteria ./cmd/masteria) or set MASTERIA_BIN`);
@@ -43,6 +43,8 @@ export async function startServer() {
       MASTERIA_ADDR: `127.0.0.1:${port}`,
       MASTERIA_DATA_DIR: dataDir,
       MASTERIA_LOG_FORMAT: "json",
+      MASTERIA_PUBLIC_URL: baseURL,
+      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -111,6 +113,32 @@ export async function launchBrowser() {
 export function watch(page) {
   const problems = [];
   const allowed = [];
+  const inflight = new Set();
+  page.on("request", (req) => inflight.add(req));
+  page.on("requestfinished", (req) => inflight.delete(req));
+  page.on("requestfailed", (req) => inflight.delete(req));
+
+  /** Waits until the page has no request in flight, so the test's own navigation aborts none. */
+  async function idle(timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    let quietSince = inflight.size === 0 ? Date.now() : 0;
+    while (Date.now() < deadline) {
+      if (inflight.size === 0) {
+        if (!quietSince) quietSince = Date.now();
+        if (Date.now() - quietSince >= 100) return;
+      } else {
+        quietSince = 0;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  for (const name of ["goto", "reload"]) {
+    const original = page[name].bind(page);
+    page[name] = async (...args) => {
+      await idle();
+      return original(...args);
+    };
+  }
   page.on("console", (msg) => {
     if (msg.type() !== "error") return;
     const text = msg.text();

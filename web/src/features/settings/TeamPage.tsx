@@ -108,7 +108,7 @@ function MemberActions({ member, isSelf }: { member: Member; isSelf: boolean }) 
           title={t("settings.team.reset_link_title", { name: member.name })}
           description={t("settings.team.reset_link_help")}
         >
-          <CopyField label={t("settings.team.reset_link")} value={link} />
+          <CopyField label={t("settings.team.reset_link")} value={link} testId="reset-link" />
           <DialogFooter>
             <Button onClick={() => setLink("")}>{t("common.done")}</Button>
           </DialogFooter>
