@@ -170,3 +170,85 @@ export function watch(page) {
 }
 
 export const CHROME_CONTEXT = { locale: "pt-BR", timezoneId: "America/Sao_Paulo" };
+
+/**
+ * A tiny SMTP server that keeps every message in memory, so the email flows
+ * (verification, password reset, invitations) can be followed by the tests.
+ */
+export async function startMailSink() {
+  const { createServer: createTcpServer } = await import("node:net");
+  const messages = [];
+  const server = createTcpServer((socket) => {
+    let buffer = "";
+    let inData = false;
+    let rcpt = [];
+    const reply = (line) => socket.write(line + "\r\n");
+    reply("220 mailsink ESMTP");
+    socket.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      for (;;) {
+        if (inData) {
+          const end = buffer.indexOf("\r\n.\r\n");
+          if (end < 0) return;
+          const raw = buffer.slice(0, end);
+          buffer = buffer.slice(end + 5);
+          inData = false;
+          messages.push({ to: rcpt, raw, text: decodeQuotedPrintable(raw) });
+          rcpt = [];
+          reply("250 OK queued");
+          continue;
+        }
+        const nl = buffer.indexOf("\r\n");
+        if (nl < 0) return;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 2);
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") reply("250 mailsink");
+        else if (verb === "RCPT") {
+          rcpt.push(line.replace(/^RCPT TO:\s*<?([^>]*)>?.*$/i, "$1").toLowerCase());
+          reply("250 OK");
+        } else if (verb === "DATA") {
+          inData = true;
+          reply("354 End data with <CR><LF>.<CR><LF>");
+        } else if (verb === "QUIT") {
+          reply("221 Bye");
+          socket.end();
+          return;
+        } else reply("250 OK");
+      }
+    });
+    socket.on("error", () => {});
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  return {
+    port,
+    messages,
+    env: { MASTERIA_SMTP_HOST: "127.0.0.1", MASTERIA_SMTP_PORT: String(port), MASTERIA_SMTP_TLS: "none" },
+    /** Waits for a message to `to` whose text matches `pattern`, after the first `skip` messages. */
+    async waitFor(to, pattern, skip = 0, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const m = messages.slice(skip).find((x) => x.to.includes(to.toLowerCase()) && pattern.test(x.text));
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no email to ${to} matching ${pattern}; got ${messages.length}: ${messages.map((x) => x.to).join(", ")}`);
+    },
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+function decodeQuotedPrintable(raw) {
+  return raw
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** The first link in an email whose path is `path`, as path + query. */
+export function linkIn(text, path) {
+  const m = text.match(new RegExp(`https?://[^\\s"<>]*${path.replace("/", "\\/")}\\?token=[A-Za-z0-9_.~%-]+`));
+  if (!m) throw new Error(`no ${path} link in:\n${text}`);
+  const u = new URL(m[0]);
+  return u.pathname + u.search;
+}
