@@ -240,6 +240,12 @@ export function Shell() {
 
   return (
     <div className="min-h-screen">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-[70] focus:rounded-md focus:bg-card focus:px-3 focus:py-2 focus:shadow-lg"
+      >
+        {t("shell.skip_to_content")}
+      </a>
       <aside className="fixed inset-y-0 left-0 hidden w-64 border-r border-border bg-card md:block">
         <Sidebar />
       </aside>
@@ -256,7 +262,7 @@ export function Shell() {
       </Drawer>
       <div className="md:pl-64">
         <VerifyBanner />
-        <main className="mx-auto max-w-5xl p-4 sm:p-6 md:p-8">
+        <main id="main" tabIndex={-1} className="mx-auto max-w-5xl p-4 focus:outline-none sm:p-6 md:p-8">
           <Outlet />
         </main>
       </div>

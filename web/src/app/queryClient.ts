@@ -26,7 +26,6 @@ export function setUnauthorizedHandler(fn: () => void) {
  */
 function handle(err: unknown, meta: { public?: boolean; inline?: boolean } | undefined, isMutation: boolean) {
   if (isApiError(err) && err.status === 401 && !meta?.public) {
-    queryClient.removeQueries({ queryKey: ["me"] });
     onUnauthorized();
     return;
   }

@@ -20,7 +20,7 @@ function flatten(tree: Tree, prefix = ""): Map<string, string> {
 const enKeys = flatten(en as Tree);
 const ptKeys = flatten(ptBR as Tree);
 
-function placeholders(s: string): string[] {
+function variables(s: string): string[] {
   return [...s.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
 }
 
@@ -43,9 +43,9 @@ describe("locale files", () => {
     expect(missing).toEqual([]);
   });
 
-  it("uses the same placeholders in both languages", () => {
+  it("uses the same {{variables}} in both languages", () => {
     const diff = [...enKeys.entries()]
-      .filter(([k, v]) => ptKeys.has(k) && placeholders(v).join() !== placeholders(ptKeys.get(k)!).join())
+      .filter(([k, v]) => ptKeys.has(k) && variables(v).join() !== variables(ptKeys.get(k)!).join())
       .map(([k]) => k);
     expect(diff).toEqual([]);
   });

@@ -2,7 +2,7 @@ import type { ComponentProps } from "react";
 import { cn } from "../../lib/cn";
 
 const control =
-  "w-full rounded-md border border-input bg-background px-3 text-sm text-foreground placeholder:text-muted-foreground " +
+  "w-full rounded-md border border-input bg-background px-3 text-sm text-foreground " +
   "focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring disabled:opacity-60 " +
   "aria-[invalid=true]:border-danger";
 
