@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -66,6 +67,19 @@ func TestMaskedHidesSecrets(t *testing.T) {
 	for _, secret := range []string{"AAAAAAAA", "hunter2", "pgsecret"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("masked config shows %q: %s", secret, out)
+		}
+	}
+}
+
+// TestREADMEDocumentsEveryOption keeps the README's configuration table true.
+func TestREADMEDocumentsEveryOption(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range Options {
+		if !strings.Contains(string(readme), "| `"+o.Env+"` |") {
+			t.Errorf("README lacks %s", o.Env)
 		}
 	}
 }
