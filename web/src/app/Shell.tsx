@@ -86,7 +86,7 @@ function CompanySwitcher() {
             type="button"
             data-testid="company-switcher"
             className="flex w-full items-center gap-2 rounded-md border border-border px-3 py-2 text-left text-sm hover:bg-muted"
-            aria-label={t("shell.switch_company")}
+            aria-label={`${t("shell.switch_company")}: ${me.company.name}`}
           >
             <Building2 className="h-4 w-4 shrink-0 text-muted-foreground" aria-hidden />
             <span className="flex-1 truncate font-medium">{me.company.name}</span>
@@ -135,7 +135,7 @@ function UserMenu() {
           type="button"
           data-testid="user-menu"
           className="flex min-w-0 flex-1 items-center gap-2 rounded-md px-2 py-1.5 text-left text-sm hover:bg-muted"
-          aria-label={t("shell.account")}
+          aria-label={`${t("shell.account")}: ${me.user.name}`}
         >
           <span className="flex h-8 w-8 shrink-0 items-center justify-center rounded-full bg-muted">
             <UserRound className="h-4 w-4" aria-hidden />

@@ -5,18 +5,11 @@ import { Shell } from "./Shell";
 import { setUnauthorizedHandler } from "./queryClient";
 import { LoginPage } from "../features/auth/LoginPage";
 import { SignupPage } from "../features/auth/SignupPage";
-import { ForgotPasswordPage, ResetPasswordPage } from "../features/auth/PasswordPages";
-import { VerifyEmailPage } from "../features/auth/VerifyEmailPage";
-import { InvitePage } from "../features/auth/InvitePage";
 import { isAdmin } from "../features/auth/api";
 import { UpcomingPage } from "../features/sections/UpcomingPage";
 import { SettingsLayout } from "../features/settings/SettingsLayout";
-import { ProfilePage } from "../features/settings/ProfilePage";
-import { CompanyPage } from "../features/settings/CompanyPage";
-import { TeamPage } from "../features/settings/TeamPage";
-import { ApiKeysPage } from "../features/settings/ApiKeysPage";
-import { AuditPage } from "../features/settings/AuditPage";
 import type { ReactNode } from "react";
+import { Spinner } from "../components/ui/misc";
 
 const PUBLIC_PATHS = ["/login", "/signup", "/forgot-password", "/reset-password", "/invite", "/verify-email"];
 
@@ -60,13 +53,15 @@ const upcoming = ["inbox", "contacts", "campaigns", "templates", "automations", 
 export const router = createBrowserRouter([
   {
     errorElement: <Crash />,
+    hydrateFallbackElement: <Spinner className="min-h-screen" />,
     children: [
       { path: "/login", element: <LoginPage /> },
       { path: "/signup", element: <SignupPage /> },
-      { path: "/forgot-password", element: <ForgotPasswordPage /> },
-      { path: "/reset-password", element: <ResetPasswordPage /> },
-      { path: "/verify-email", element: <VerifyEmailPage /> },
-      { path: "/invite", element: <InvitePage /> },
+      // Pages most visits never need are loaded when first opened.
+      { path: "/forgot-password", lazy: async () => ({ Component: (await import("../features/auth/PasswordPages")).ForgotPasswordPage }) },
+      { path: "/reset-password", lazy: async () => ({ Component: (await import("../features/auth/PasswordPages")).ResetPasswordPage }) },
+      { path: "/verify-email", lazy: async () => ({ Component: (await import("../features/auth/VerifyEmailPage")).VerifyEmailPage }) },
+      { path: "/invite", lazy: async () => ({ Component: (await import("../features/auth/InvitePage")).InvitePage }) },
       {
         element: <AuthGuard />,
         children: [
@@ -80,11 +75,23 @@ export const router = createBrowserRouter([
                 element: <SettingsLayout />,
                 children: [
                   { index: true, element: <Navigate to="/settings/profile" replace /> },
-                  { path: "profile", element: <ProfilePage /> },
-                  { path: "company", element: <CompanyPage /> },
-                  { path: "team", element: <TeamPage /> },
-                  { path: "api-keys", element: <AdminOnly><ApiKeysPage /></AdminOnly> },
-                  { path: "audit", element: <AdminOnly><AuditPage /></AdminOnly> },
+                  { path: "profile", lazy: async () => ({ Component: (await import("../features/settings/ProfilePage")).ProfilePage }) },
+                  { path: "company", lazy: async () => ({ Component: (await import("../features/settings/CompanyPage")).CompanyPage }) },
+                  { path: "team", lazy: async () => ({ Component: (await import("../features/settings/TeamPage")).TeamPage }) },
+                  {
+                    path: "api-keys",
+                    lazy: async () => {
+                      const { ApiKeysPage } = await import("../features/settings/ApiKeysPage");
+                      return { Component: () => <AdminOnly><ApiKeysPage /></AdminOnly> };
+                    },
+                  },
+                  {
+                    path: "audit",
+                    lazy: async () => {
+                      const { AuditPage } = await import("../features/settings/AuditPage");
+                      return { Component: () => <AdminOnly><AuditPage /></AdminOnly> };
+                    },
+                  },
                 ],
               },
               { path: "*", element: <NotFound /> },

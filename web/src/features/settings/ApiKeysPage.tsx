@@ -14,7 +14,7 @@ import { CopyField } from "../../components/ui/copy-field";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { QueryError } from "../../components/query-error";
 import { useFormErrors } from "../../lib/useFormErrors";
-import { formatDateTime } from "../../lib/format";
+import { useDates } from "./useDates";
 
 function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
   const { t } = useTranslation();
@@ -78,7 +78,8 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
 }
 
 function KeyRow({ k }: { k: ApiKey }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState(false);
   const revoke = useMutation({
@@ -93,11 +94,11 @@ function KeyRow({ k }: { k: ApiKey }) {
         <div className="font-mono text-xs text-muted-foreground">{k.prefix}…</div>
       </TD>
       <TD className="hidden md:table-cell">
-        <div>{formatDateTime(k.created_at, i18n.language)}</div>
+        <div>{dates.dateTime(k.created_at)}</div>
         {k.created_by && <div className="text-xs text-muted-foreground">{k.created_by.name}</div>}
       </TD>
       <TD className="hidden sm:table-cell">
-        {k.last_used_at ? formatDateTime(k.last_used_at, i18n.language) : <span className="text-muted-foreground">{t("settings.api_keys.never")}</span>}
+        {k.last_used_at ? dates.dateTime(k.last_used_at) : <span className="text-muted-foreground">{t("settings.api_keys.never")}</span>}
       </TD>
       <TD className="text-right">
         <Button variant="ghost" size="sm" onClick={() => setConfirm(true)}>

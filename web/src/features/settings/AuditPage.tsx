@@ -10,7 +10,7 @@ import { Button } from "../../components/ui/button";
 import { Label, Select } from "../../components/ui/input";
 import { EmptyState, PageHeader, Spinner } from "../../components/ui/misc";
 import { QueryError } from "../../components/query-error";
-import { formatDateTime } from "../../lib/format";
+import { useDates } from "./useDates";
 
 const actionKey = (action: string) => `audit.actions.${action.replaceAll(".", "_")}`;
 
@@ -36,7 +36,8 @@ export function auditSentence(t: TFunction, e: AuditEntry): string {
 }
 
 export function AuditPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   const id = useId();
   const [params, setParams] = useSearchParams();
   const action = params.get("action") ?? "";
@@ -85,7 +86,7 @@ export function AuditPage() {
               <li key={e.id} className="flex flex-col gap-1 px-4 py-3 sm:flex-row sm:items-baseline sm:justify-between sm:gap-4">
                 <span className="text-sm">{auditSentence(t, e)}</span>
                 <span className="shrink-0 text-xs text-muted-foreground">
-                  {formatDateTime(e.created_at, i18n.language)}
+                  {dates.dateTime(e.created_at)}
                   {e.ip ? ` · ${e.ip}` : ""}
                 </span>
               </li>

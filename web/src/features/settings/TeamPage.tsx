@@ -29,7 +29,7 @@ import { ConfirmDialog } from "../../components/confirm-dialog";
 import { QueryError } from "../../components/query-error";
 import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
-import { formatDate, formatDateTime } from "../../lib/format";
+import { useDates } from "./useDates";
 
 function RoleSelect({ member, canGrantOwner }: { member: Member; canGrantOwner: boolean }) {
   const { t } = useTranslation();
@@ -119,7 +119,8 @@ function MemberActions({ member, isSelf }: { member: Member; isSelf: boolean }) 
 }
 
 function MembersTab() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   const me = useMe();
   const members = useQuery(membersQuery);
   const admin = isAdmin(me.role);
@@ -158,7 +159,7 @@ function MembersTab() {
                     <Badge tone={m.role === "owner" ? "brand" : "neutral"}>{t(`roles.${m.role}`)}</Badge>
                   )}
                 </TD>
-                <TD className="hidden text-muted-foreground sm:table-cell">{formatDate(m.joined_at, i18n.language)}</TD>
+                <TD className="hidden text-muted-foreground sm:table-cell">{dates.date(m.joined_at)}</TD>
                 {admin && (
                   <TD>
                     {(me.role === "owner" || m.role !== "owner") && <MemberActions member={m} isSelf={isSelf} />}
@@ -230,7 +231,8 @@ function InviteForm({ onCreated }: { onCreated: (inv: CreatedInvitation) => void
 }
 
 function InvitationRow({ inv, admin }: { inv: Invitation; admin: boolean }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
+  const dates = useDates();
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState(false);
   const revoke = useMutation({
@@ -250,7 +252,7 @@ function InvitationRow({ inv, admin }: { inv: Invitation; admin: boolean }) {
       <TD className="hidden sm:table-cell">
         <Badge>{t(`roles.${inv.role}`)}</Badge>
       </TD>
-      <TD className="hidden text-muted-foreground sm:table-cell">{formatDateTime(inv.expires_at, i18n.language)}</TD>
+      <TD className="hidden text-muted-foreground sm:table-cell">{dates.dateTime(inv.expires_at)}</TD>
       {admin && (
         <TD className="text-right">
           <Button variant="ghost" size="sm" onClick={() => setConfirm(true)}>
