@@ -71,6 +71,31 @@ try {
             await p.waitForLoadState("networkidle");
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`), fullPage: true });
           }
+          const shot = (name) => p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`) });
+          if (!loggedIn) {
+            w.allow("POST", /^\/api\/v1\/auth\/login$/, 401);
+            await p.goto("/login");
+            await p.locator("input[type=email]").fill("ana@padaria.example");
+            await p.locator("input[type=password]").fill("senha-errada-123");
+            await p.locator("button[type=submit]").click();
+            await p.getByRole("alert").waitFor();
+            await shot("login-error");
+          }
+          if (loggedIn) {
+            await p.goto("/settings/api-keys");
+            await p.getByTestId("api-key-row").first().waitFor();
+            await p.locator("main button").first().click();
+            await p.getByRole("dialog").waitFor();
+            await shot("api-key-dialog");
+            await p.keyboard.press("Escape");
+          }
+          if (loggedIn && sizeName === "desktop") {
+            await p.goto("/");
+            await p.getByTestId("company-switcher").click();
+            await p.getByRole("menu").waitFor();
+            await shot("company-switcher");
+            await p.keyboard.press("Escape");
+          }
           if (loggedIn && sizeName === "phone") {
             await p.goto("/");
             await p.getByTestId("menu-button").click();
