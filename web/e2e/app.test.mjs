@@ -165,8 +165,8 @@ describe("Masteria web UI", () => {
     await page.getByText("Nenhuma chave de API ainda").waitFor();
   });
 
-  it("saves company settings and the profile name", async (t) => {
-    const { page } = await openPage(ownerContext, t);
+  it("saves company settings, the profile name and a new password", async (t) => {
+    const { page, watcher } = await openPage(ownerContext, t);
     await page.goto("/settings/company");
     await page.getByLabel("Fuso horário").selectOption("America/Manaus");
     await page.getByLabel("País dos números de telefone").selectOption("PT");
@@ -189,6 +189,19 @@ describe("Masteria web UI", () => {
     await page.getByLabel("Seu nome").fill(OWNER.name);
     await page.getByRole("button", { name: "Salvar" }).click();
     await page.getByTestId("user-menu").getByText(OWNER.name, { exact: true }).waitFor();
+
+    // Changing the password: a wrong current one is pointed out next to its field.
+    watcher.allow("POST", /^\/api\/v1\/me\/password$/, 400);
+    watcher.allow("POST", /^\/api\/v1\/me\/password$/, 422);
+    const newPassword = "senha-nova-da-ana-4";
+    await page.getByLabel("Senha atual").fill("nao-e-a-senha-123");
+    await page.getByLabel("Nova senha").fill(newPassword);
+    await page.getByRole("button", { name: "Trocar senha" }).click();
+    await page.getByText("Esta não é sua senha atual.").waitFor();
+    await page.getByLabel("Senha atual").fill(OWNER.password);
+    await page.getByRole("button", { name: "Trocar senha" }).click();
+    await page.getByText("Sua senha foi trocada.").waitFor();
+    OWNER.password = newPassword;
   });
 
   it("creates a second company and switches between companies", async (t) => {
