@@ -3,7 +3,7 @@
 // the server (the Makefile does both).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
 
 const OWNER = {
   company: "Padaria Pão Quente",
@@ -22,6 +22,7 @@ async function openPage(context, t) {
   const page = await context.newPage();
   const watcher = watch(page);
   t.after(async () => {
+    await saveLastScreen(page, t.name);
     await page.close();
     watcher.assertClean();
   });
@@ -204,24 +205,6 @@ describe("Masteria web UI", () => {
     OWNER.password = newPassword;
   });
 
-  it("creates a second company and switches between companies", async (t) => {
-    const { page } = await openPage(ownerContext, t);
-    await page.goto("/");
-    await page.getByTestId("company-switcher").click();
-    await page.getByRole("menuitem", { name: "Nova empresa" }).click();
-    const dialog = page.getByRole("dialog", { name: "Nova empresa" });
-    await dialog.getByLabel("Nome da empresa").fill("Cliente Sorveteria");
-    await dialog.getByRole("button", { name: "Criar empresa" }).click();
-    await page.getByTestId("company-switcher").getByText("Cliente Sorveteria").waitFor();
-    await page.getByRole("heading", { name: "Painel" }).waitFor();
-
-    await page.getByTestId("company-switcher").click();
-    await page.getByRole("menuitem", { name: new RegExp(OWNER.company) }).click();
-    await page.getByTestId("company-switcher").getByText(OWNER.company).waitFor();
-    await page.goto("/settings/team");
-    await page.getByTestId("members-table").getByText(AGENT.email).waitFor();
-  });
-
   it("changes a member's role, hands them a reset link and removes them", async (t) => {
     const { page } = await openPage(ownerContext, t);
     await page.goto("/settings/team");
@@ -257,10 +240,51 @@ describe("Masteria web UI", () => {
     await agentPage.getByRole("button", { name: "Entrar", exact: true }).click();
     await agentPage.waitForURL((u) => u.pathname === "/");
     await agentPage.getByRole("heading", { name: "Painel" }).waitFor();
+    AGENT.password = newPassword;
 
     await row.getByRole("button", { name: "Remover" }).click();
     await page.getByRole("dialog", { name: `Remover ${AGENT.name} da equipe?` }).getByTestId("confirm").click();
     await row.waitFor({ state: "detached" });
+  });
+
+  it("creates a second company, brings in an existing account and switches between companies", async (t) => {
+    const { page, watcher } = await openPage(ownerContext, t);
+    await page.goto("/");
+    await page.getByTestId("company-switcher").click();
+    await page.getByRole("menuitem", { name: "Nova empresa" }).click();
+    const dialog = page.getByRole("dialog", { name: "Nova empresa" });
+    await dialog.getByLabel("Nome da empresa").fill("Cliente Sorveteria");
+    await dialog.getByRole("button", { name: "Criar empresa" }).click();
+    await page.getByTestId("company-switcher").getByText("Cliente Sorveteria").waitFor();
+    await page.getByRole("heading", { name: "Painel" }).waitFor();
+
+    // Someone who already has an account joins with their current password.
+    await page.goto("/settings/team?tab=invitations");
+    await page.getByLabel("E-mail").fill(AGENT.email);
+    await page.getByRole("button", { name: "Convidar" }).click();
+    const dialog2 = page.getByRole("dialog", { name: "Convite criado" });
+    const link = await dialog2.getByTestId("invite-link").inputValue();
+    await dialog2.getByRole("button", { name: "Pronto" }).click();
+    const agentContext = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL });
+    t.after(() => agentContext.close());
+    const { page: agentPage } = await openPage(agentContext, t);
+    const url = new URL(link);
+    await agentPage.goto(url.pathname + url.search);
+    await agentPage.getByText("Você já tem uma conta no Masteria com este e-mail.").waitFor();
+    assert.equal(await agentPage.getByLabel("Seu nome").count(), 0);
+    await agentPage.getByLabel("Senha", { exact: true }).fill(AGENT.password);
+    await agentPage.getByRole("button", { name: "Entrar na equipe" }).click();
+    await agentPage.waitForURL((u) => u.pathname === "/");
+    await agentPage.getByTestId("company-switcher").getByText("Cliente Sorveteria").waitFor();
+
+    await page.goto("/");
+
+    await page.getByTestId("company-switcher").click();
+    await page.getByRole("menuitem", { name: new RegExp(OWNER.company) }).click();
+    await page.getByTestId("company-switcher").getByText(OWNER.company).waitFor();
+    await page.goto("/settings/team");
+    await page.getByTestId("members-table").getByText(OWNER.email).waitFor();
+    assert.equal(await page.getByTestId("members-table").getByText(AGENT.email).count(), 0);
   });
 
   it("lists the activity log in words, filtered by a kind kept in the address", async (t) => {

@@ -2,7 +2,7 @@
 // SMTP pointing at an in-memory mail sink.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, linkIn, startMailSink, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, linkIn, startMailSink, startServer, watch } from "./harness.mjs";
 
 const OWNER = { company: "Oficina do Zé", name: "José Pereira", email: "ze@oficina.example", password: "senha-da-oficina-1" };
 
@@ -15,6 +15,7 @@ async function openPage(ctx, t) {
   const page = await ctx.newPage();
   const watcher = watch(page);
   t.after(async () => {
+    await saveLastScreen(page, t.name);
     await page.close();
     watcher.assertClean();
   });

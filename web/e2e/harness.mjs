@@ -252,3 +252,19 @@ export function linkIn(text, path) {
   const u = new URL(m[0]);
   return u.pathname + u.search;
 }
+
+/** Keeps the last screen of each test page in test-results/e2e/, to look at when a test fails. */
+export async function saveLastScreen(page, testName) {
+  const { mkdirSync: mk } = await import("node:fs");
+  const dir = join(webDir, "test-results", "e2e");
+  mk(dir, { recursive: true });
+  const slug = testName.toLowerCase().replace(/[^a-z0-9]+/g, "-").slice(0, 60);
+  let n = 0;
+  const { existsSync: ex } = await import("node:fs");
+  while (ex(join(dir, `${slug}-${n}.png`))) n++;
+  try {
+    await page.screenshot({ path: join(dir, `${slug}-${n}.png`), fullPage: true });
+  } catch {
+    // The page may already be gone; the screenshot is only a help.
+  }
+}

@@ -29,6 +29,8 @@ import { ConfirmDialog } from "../../components/confirm-dialog";
 import { QueryError } from "../../components/query-error";
 import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
+import { isApiError } from "../../lib/api";
+import { errorMessage } from "../../lib/errors";
 import { useDates } from "./useDates";
 
 function RoleSelect({ member, canGrantOwner }: { member: Member; canGrantOwner: boolean }) {
@@ -72,9 +74,18 @@ function MemberActions({ member, isSelf }: { member: Member; isSelf: boolean }) 
     onSettled: () => setConfirm(false),
     onSuccess: () => qc.invalidateQueries({ queryKey: settingsKeys.members }),
   });
+  const toast = useToast();
   const reset = useMutation({
     mutationFn: () => settingsApi.memberResetLink(member.id),
+    meta: { inline: true },
     onSuccess: (d) => setLink(d.url),
+    onError: (err) => {
+      // The server refuses for people who also belong to other companies (and for owners, to admins).
+      toast(
+        isApiError(err) && err.status === 403 ? t("settings.team.reset_link_refused", { name: member.name }) : errorMessage(t, err),
+        "error",
+      );
+    },
   });
   return (
     <div className="flex justify-end gap-1">
