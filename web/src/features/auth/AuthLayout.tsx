@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { MessageCircle } from "lucide-react";
 import { LanguageSwitch, ThemeSwitch } from "../../components/preferences";
+import { useTitle } from "../../lib/useTitle";
 
 export function Logo() {
   return (
@@ -14,6 +15,7 @@ export function Logo() {
 }
 
 export function AuthLayout({ title, description, children }: { title: string; description?: ReactNode; children: ReactNode }) {
+  useTitle(title);
   return (
     <div className="flex min-h-screen flex-col bg-muted">
       <header className="flex items-center justify-between gap-2 p-4">

@@ -1,11 +1,13 @@
 import { useTranslation } from "react-i18next";
 import { SECTIONS } from "../../app/sections";
 import { Card } from "../../components/ui/card";
+import { useTitle } from "../../lib/useTitle";
 
 /** An honest page for a section that this version does not have yet. */
 export function UpcomingPage({ section }: { section: string }) {
   const { t } = useTranslation();
   const Icon = SECTIONS.find((s) => s.key === section)?.icon;
+  useTitle(t(`nav.${section}`));
   return (
     <div>
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">{t(`nav.${section}`)}</h1>

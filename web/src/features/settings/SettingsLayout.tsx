@@ -1,8 +1,9 @@
-import { NavLink, Outlet } from "react-router";
+import { NavLink, Outlet, useLocation } from "react-router";
 import { useTranslation } from "react-i18next";
 import { useMe } from "../../app/AuthGuard";
 import { isAdmin } from "../auth/api";
 import { cn } from "../../lib/cn";
+import { useTitle } from "../../lib/useTitle";
 
 export function SettingsLayout() {
   const { t } = useTranslation();
@@ -15,6 +16,9 @@ export function SettingsLayout() {
     { to: "/settings/api-keys", key: "api_keys", show: admin },
     { to: "/settings/audit", key: "audit", show: admin },
   ].filter((l) => l.show);
+  const { pathname } = useLocation();
+  const current = links.find((l) => pathname.startsWith(l.to));
+  useTitle(current ? `${t(`settings.nav.${current.key}`)} · ${t("nav.settings")}` : t("nav.settings"));
   return (
     <div>
       <h1 className="mb-4 text-2xl font-semibold tracking-tight">{t("nav.settings")}</h1>

@@ -49,7 +49,7 @@ function RoleSelect({ member, canGrantOwner }: { member: Member; canGrantOwner: 
   if (locked) return <Badge>{t(`roles.${member.role}`)}</Badge>;
   return (
     <Select
-      className="h-8 w-36"
+      className="h-8 w-32 sm:w-36"
       aria-label={t("settings.team.role_of", { name: member.name })}
       value={member.role}
       disabled={change.isPending}
@@ -64,7 +64,7 @@ function RoleSelect({ member, canGrantOwner }: { member: Member; canGrantOwner: 
   );
 }
 
-function MemberActions({ member, isSelf }: { member: Member; isSelf: boolean }) {
+function MemberActions({ member }: { member: Member }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState(false);
@@ -89,18 +89,16 @@ function MemberActions({ member, isSelf }: { member: Member; isSelf: boolean }) 
   });
   return (
     <div className="flex justify-end gap-1">
-      {!isSelf && (
-        <Button
-          variant="ghost"
-          size="sm"
-          onClick={() => reset.mutate()}
-          disabled={reset.isPending}
-          title={t("settings.team.reset_link")}
-        >
-          <KeyRound className="h-4 w-4" aria-hidden />
-          <span className="sr-only lg:not-sr-only">{t("settings.team.reset_link")}</span>
-        </Button>
-      )}
+      <Button
+        variant="ghost"
+        size="sm"
+        onClick={() => reset.mutate()}
+        disabled={reset.isPending}
+        title={t("settings.team.reset_link")}
+      >
+        <KeyRound className="h-4 w-4" aria-hidden />
+        <span className="sr-only lg:not-sr-only">{t("settings.team.reset_link")}</span>
+      </Button>
       <Button variant="ghost" size="sm" onClick={() => setConfirm(true)} title={t("settings.team.remove")}>
         <Trash2 className="h-4 w-4 text-danger" aria-hidden />
         <span className="sr-only">{t("settings.team.remove")}</span>
@@ -173,7 +171,7 @@ function MembersTab() {
                 <TD className="hidden text-muted-foreground sm:table-cell">{dates.date(m.joined_at)}</TD>
                 {admin && (
                   <TD>
-                    {(me.role === "owner" || m.role !== "owner") && <MemberActions member={m} isSelf={isSelf} />}
+                    {!isSelf && (me.role === "owner" || m.role !== "owner") && <MemberActions member={m} />}
                   </TD>
                 )}
               </TR>
