@@ -76,8 +76,9 @@ func OpenDB(ctx context.Context, cfg config.Config) (*db.DB, error) {
 type Options struct {
 	Version      string
 	UI           fs.FS
-	PollInterval time.Duration // jobs; zero is River's default
-	Argon2       auth.Argon2   // password hashing cost; zero is auth.DefaultArgon2
+	PollInterval time.Duration   // jobs; zero is River's default
+	Argon2       auth.Argon2     // password hashing cost; zero is auth.DefaultArgon2
+	HTTP         httpapi.Options // rate limits; zero values are the defaults
 }
 
 // New builds the whole product on an open, migrated database.
@@ -102,7 +103,8 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		return nil, err
 	}
 	emailWorker.Service = a.Auth
-	a.HTTP = httpapi.New(d, a.Auth, a.Companies, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI})
+	a.HTTP = httpapi.New(d, a.Auth, a.Companies, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
+		CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
 }
 
@@ -112,6 +114,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	go a.DB.RunCheckpointer(ctx, 30*time.Second, 10000, a.logger)
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -82,55 +82,75 @@ type AcceptInput struct {
 
 // AcceptInvitation joins the invited company: an existing account proves
 // itself with its password, a new one is created. Either way a session opens
-// in the company joined.
+// in the company joined. Passwords are checked and hashed before the
+// transaction opens, so the SQLite writer never waits on argon2.
 func (s *Service) AcceptInvitation(ctx context.Context, token string, in AcceptInput, meta ClientMeta) (Grant, error) {
-	if s.logins.Blocked("ip:" + meta.IP) {
+	ipKey := IPKey(meta.IP)
+	if s.logins.Blocked(ipKey) {
 		return Grant{}, apierr.RateLimited()
 	}
+	inv, err := companies.PendingInvitation(ctx, s.db, token)
+	if err != nil {
+		return Grant{}, err
+	}
+	existing, err := userByEmail(ctx, s.db, inv.Email)
+	exists := err == nil
+	if _, notFound := apierr.As(err); err != nil && !notFound {
+		return Grant{}, err
+	}
+	var (
+		user User
+		hash string
+	)
+	if exists {
+		// The same budget as signing in: whoever holds the link (the
+		// inviter, too) must not get more guesses at a password than the
+		// sign-in page gives.
+		acctKey := "acct:" + inv.Email
+		if !s.logins.Attempt(acctKey, ipKey) {
+			return Grant{}, apierr.RateLimited()
+		}
+		if ok, _ := VerifyPassword(existing.hash, in.Password); !ok {
+			return Grant{}, apierr.Field("password", "wrong_password")
+		}
+		s.logins.Reset(acctKey)
+		s.logins.Undo(ipKey)
+		user = existing.User
+	} else {
+		v := apierr.Validation{}
+		user.Name = checkPersonName(v, in.Name)
+		checkPassword(v, "password", in.Password, inv.Email)
+		if err := v.Err(); err != nil {
+			return Grant{}, err
+		}
+		if hash, err = s.argon.HashPassword(in.Password); err != nil {
+			return Grant{}, err
+		}
+	}
 	var g Grant
-	err := s.db.InTx(ctx, func(tx *db.Tx) error {
-		inv, err := companies.PendingInvitation(ctx, tx, token)
-		if err != nil {
-			return err
-		}
-		u, err := userByEmail(ctx, tx, inv.Email)
-		var user User
-		switch {
-		case err == nil:
-			if ok, _ := VerifyPassword(u.hash, in.Password); !ok {
-				s.logins.Fail("ip:"+meta.IP, "acct:"+inv.Email)
-				return apierr.Field("password", "wrong_password")
-			}
-			user = u.User
-			// The link reached this address, which proves it.
-			if _, err := tx.Exec(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ?`, db.Now(), u.ID); err != nil {
-				return fmt.Errorf("verify email: %w", err)
-			}
-		default:
-			if _, nf := apierr.As(err); !nf {
-				return err
-			}
-			v := apierr.Validation{}
-			name := checkPersonName(v, in.Name)
-			checkPassword(v, "password", in.Password, inv.Email)
-			if err := v.Err(); err != nil {
-				return err
-			}
-			hash, err := s.argon.HashPassword(in.Password)
-			if err != nil {
-				return err
-			}
-			if user, err = insertUser(ctx, tx, name, inv.Email, hash, "", true); err != nil {
-				return err
-			}
-		}
+	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// Spending the invitation first makes a second, racing acceptance fail.
 		if err := companies.MarkAccepted(ctx, tx, inv.ID); err != nil {
 			return err
 		}
+		if exists {
+			// The link reached this address, which proves it.
+			if _, err := tx.Exec(ctx, `UPDATE users SET email_verified_at = COALESCE(email_verified_at, ?) WHERE id = ?`, db.Now(), user.ID); err != nil {
+				return fmt.Errorf("verify email: %w", err)
+			}
+		} else {
+			var err error
+			if user, err = insertUser(ctx, tx, user.Name, inv.Email, hash, "", true); err != nil {
+				return err
+			}
+		}
 		if err := companies.AddMember(ctx, tx, inv.CompanyID, user.ID, inv.Role); err != nil {
+			if db.IsUniqueViolation(err) {
+				return apierr.Conflict("already_member", "You already belong to this company.")
+			}
 			return err
 		}
-		name, err := s.companies.Name(ctx, inv.CompanyID)
+		name, err := companies.NameOf(ctx, tx, inv.CompanyID)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -42,6 +43,34 @@ func (l *Limiter) Fail(keys ...string) {
 	}
 }
 
+// Attempt records one attempt on every key, unless one of them is already
+// blocked: checking and recording under one lock means parallel guesses
+// cannot all pass the check before any is recorded.
+func (l *Limiter) Attempt(keys ...string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if len(l.recent(k)) >= l.Max {
+			return false
+		}
+	}
+	now := l.now()
+	for _, k := range keys {
+		l.hits[k] = append(l.recent(k), now)
+	}
+	return true
+}
+
+// Undo takes back the latest attempt of key (a success that should not
+// count against a shared address).
+func (l *Limiter) Undo(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h := l.recent(key); len(h) > 0 {
+		l.hits[key] = h[:len(h)-1]
+	}
+}
+
 // Reset forgets a key's failures (after a successful sign-in).
 func (l *Limiter) Reset(key string) {
 	l.mu.Lock()
@@ -70,4 +99,18 @@ func (l *Limiter) sweep() {
 	for k := range l.hits {
 		l.recent(k)
 	}
+}
+
+// IPKey is the limiter key of a client address: IPv6 clients are grouped by
+// their /64, since one subscriber usually holds a whole /64.
+func IPKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "ip:" + ip
+	}
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return "ip:" + p.String()
+	}
+	return "ip:" + a.Unmap().String()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -27,13 +28,24 @@ var DefaultArgon2 = Argon2{Time: 3, Memory: 64 * 1024, Threads: 2}
 
 const argonKeyLen = 32
 
+// hashing bounds how many argon2 computations run at once: each takes its
+// full memory cost (64 MiB by default), so a burst of sign-ins must queue
+// instead of exhausting memory.
+var hashing = make(chan struct{}, max(2, runtime.NumCPU()))
+
+func idKey(password, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return argon2.IDKey(password, salt, t, m, p, n)
+}
+
 // HashPassword returns the PHC string of an argon2id hash.
 func (a Argon2) HashPassword(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, a.Time, a.Memory, a.Threads, argonKeyLen)
+	key := idKey([]byte(password), salt, a.Time, a.Memory, a.Threads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, a.Memory, a.Time, a.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -64,7 +76,7 @@ func VerifyPassword(encoded, password string) (bool, error) {
 	if err != nil || len(want) == 0 || len(want) > 64 {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, t, mem, p, uint32(len(want)))
+	got := idKey([]byte(password), salt, t, mem, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 

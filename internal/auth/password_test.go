@@ -2,6 +2,7 @@ package auth
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,5 +78,43 @@ func TestLimiterBlocksAfterMaxWithinWindow(t *testing.T) {
 	now = now.Add(61 * time.Second)
 	if l.Blocked("k") {
 		t.Fatal("failures did not expire")
+	}
+}
+
+func TestLimiterAttemptIsAtomicAndUndoable(t *testing.T) {
+	l := NewLimiter(10, time.Minute)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	passed := 0
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if l.Attempt("acct:a", "ip:1") {
+				mu.Lock()
+				passed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if passed != 10 {
+		t.Fatalf("%d of 40 parallel attempts passed, want exactly 10", passed)
+	}
+	l.Undo("ip:1")
+	if !l.Attempt("ip:1") || l.Attempt("ip:1") {
+		t.Fatal("undo should give back exactly one attempt")
+	}
+}
+
+func TestIPKeyGroupsIPv6By64(t *testing.T) {
+	if IPKey("2001:db8:1:2:aaaa::1") != IPKey("2001:db8:1:2:bbbb::9") {
+		t.Fatal("one /64 should share a key")
+	}
+	if IPKey("2001:db8:1:2::1") == IPKey("2001:db8:1:3::1") {
+		t.Fatal("different /64s share a key")
+	}
+	if IPKey("::ffff:192.0.2.1") != IPKey("192.0.2.1") || IPKey("192.0.2.1") == IPKey("192.0.2.2") {
+		t.Fatal("IPv4 keys are per address")
 	}
 }

@@ -45,8 +45,10 @@ type Service struct {
 	opts      Options
 	jwtKey    []byte
 
-	logins         *Limiter
-	bearerFailures *Limiter
+	logins           *Limiter
+	bearerFailures   *Limiter
+	forgot           *Limiter
+	forgotPerAddress *Limiter
 
 	argon Argon2
 	// dummyHash is verified against when an account does not exist, so a
@@ -83,6 +85,7 @@ func NewService(ctx context.Context, d *db.DB, sec *secrets.Store, co *companies
 	}
 	return &Service{db: d, companies: co, jobs: jobs, logger: logger, opts: opts, jwtKey: key,
 		logins: NewLimiter(10, time.Minute), bearerFailures: NewLimiter(10, time.Minute),
+		forgot: NewLimiter(20, time.Hour), forgotPerAddress: NewLimiter(5, time.Hour),
 		argon: argon, dummyHash: dummy}, nil
 }
 
@@ -171,8 +174,8 @@ func (s *Service) Signup(ctx context.Context, in SignupInput, meta ClientMeta) (
 // Login checks a password and opens a session in the user's first company.
 func (s *Service) Login(ctx context.Context, email, password string, meta ClientMeta) (Grant, []companies.Membership, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	acctKey, ipKey := "acct:"+email, "ip:"+meta.IP
-	if s.logins.Blocked(acctKey) || s.logins.Blocked(ipKey) {
+	acctKey, ipKey := "acct:"+email, IPKey(meta.IP)
+	if !s.logins.Attempt(acctKey, ipKey) {
 		return Grant{}, nil, apierr.RateLimited()
 	}
 	invalid := apierr.New(401, "invalid_credentials", "Wrong email or password.")
@@ -186,12 +189,15 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Client
 		s.logger.Error("password hash unreadable", "user_id", u.ID, "err", verr)
 	}
 	if err != nil || !ok {
-		s.logins.Fail(acctKey, ipKey)
 		if err == nil {
 			s.recordFailedLogin(ctx, u.User, meta)
 		}
 		return Grant{}, nil, invalid
 	}
+	// A success does not count: the account starts afresh, and the shared
+	// address gets its attempt back.
+	s.logins.Reset(acctKey)
+	s.logins.Undo(ipKey)
 	members, err := s.companies.Memberships(ctx, u.ID)
 	if err != nil {
 		return Grant{}, nil, err
@@ -200,7 +206,6 @@ func (s *Service) Login(ctx context.Context, email, password string, meta Client
 		// Everyone has a company unless they were removed from their last one.
 		return Grant{}, nil, apierr.Forbidden("Your account no longer belongs to any company. Ask for a new invitation.")
 	}
-	s.logins.Reset(acctKey)
 	first := members[0]
 	var g Grant
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -312,10 +317,13 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return err
 	}
+	if !s.logins.Attempt("acct:" + u.Email) {
+		return apierr.RateLimited()
+	}
 	if ok, _ := VerifyPassword(u.hash, current); !ok {
-		s.logins.Fail("acct:" + u.Email)
 		return apierr.Field("current_password", "wrong_password")
 	}
+	s.logins.Reset("acct:" + u.Email)
 	v := apierr.Validation{}
 	checkPassword(v, "new_password", next, u.Email)
 	if err := v.Err(); err != nil {
@@ -338,11 +346,17 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 
 // ForgotPassword emails a reset link when SMTP is on and the account exists.
 // It answers the same either way, so nobody learns which emails have accounts.
-func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	if !s.opts.SMTPEnabled {
+// Each address gets at most 5 emails an hour (silently: a 429 would tell
+// which addresses have accounts), each client address 20 requests.
+func (s *Service) ForgotPassword(ctx context.Context, email, ip string) error {
+	if !s.forgot.Attempt(IPKey(ip)) {
+		return apierr.RateLimited()
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !s.opts.SMTPEnabled || !s.forgotPerAddress.Attempt("acct:"+email) {
 		return nil
 	}
-	u, err := userByEmail(ctx, s.db, strings.ToLower(strings.TrimSpace(email)))
+	u, err := userByEmail(ctx, s.db, email)
 	if err != nil {
 		return nil
 	}
@@ -386,24 +400,33 @@ func (s *Service) ResetLink(ctx context.Context, p Principal, userID string) (st
 }
 
 // ResetPassword sets a new password from a reset link and ends every session.
+// The password is hashed before the transaction opens, so the SQLite writer
+// is never held during argon2.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+	userID, err := peekUserToken(ctx, s.db, token, purposeReset)
+	if err != nil {
+		return err
+	}
+	u, err := userByID(ctx, s.db, userID)
+	if err != nil {
+		return err
+	}
+	v := apierr.Validation{}
+	checkPassword(v, "password", password, u.Email)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	hash, err := s.argon.HashPassword(password)
+	if err != nil {
+		return err
+	}
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		userID, err := useUserToken(ctx, tx, token, purposeReset)
+		spent, err := useUserToken(ctx, tx, token, purposeReset)
 		if err != nil {
 			return err
 		}
-		u, err := userByID(ctx, tx, userID)
-		if err != nil {
-			return err
-		}
-		v := apierr.Validation{}
-		checkPassword(v, "password", password, u.Email)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		hash, err := s.argon.HashPassword(password)
-		if err != nil {
-			return err
+		if spent != userID {
+			return errInvalidLink
 		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, db.Now(), userID); err != nil {
 			return fmt.Errorf("reset password: %w", err)
@@ -411,7 +434,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		if err := revokeOtherSessions(ctx, tx, userID, ""); err != nil {
 			return err
 		}
-		s.logins.Reset("acct:" + u.Email)
+		tx.AfterCommit(func() { s.logins.Reset("acct:" + u.Email) })
 		return s.auditAll(ctx, tx, userID, "auth.password_reset", audit.Actor{Type: "user", ID: u.ID, Name: u.Name})
 	})
 }

@@ -164,18 +164,23 @@ func (s *Service) AuthenticateCookie(ctx context.Context, token string) (Princip
 	return p, nil
 }
 
-// AuthenticateBearer accepts a JWT from /auth/login or an API key. Failures
-// count against the IP.
+// AuthenticateBearer accepts a JWT from /auth/login or an API key. A
+// credential that verifies is never refused by the limiter; forged or
+// unknown ones (guessing) count against the client address, and past 10 a
+// minute get 429. Expired or revoked tokens are honest mistakes, not guesses.
 func (s *Service) AuthenticateBearer(ctx context.Context, raw, ip string) (Principal, error) {
-	if s.bearerFailures.Blocked("ip:" + ip) {
+	p, err := s.bearer(ctx, raw)
+	if err == nil {
+		return p, nil
+	}
+	key := IPKey(ip)
+	if s.bearerFailures.Blocked(key) {
 		return Principal{}, apierr.RateLimited()
 	}
-	p, err := s.bearer(ctx, raw)
-	if err != nil {
-		s.bearerFailures.Fail("ip:" + ip)
-		return Principal{}, apierr.Unauthorized()
+	if !errors.Is(err, errNoSession) && !errors.Is(err, jwt.ErrTokenExpired) {
+		s.bearerFailures.Fail(key)
 	}
-	return p, nil
+	return Principal{}, apierr.Unauthorized()
 }
 
 func (s *Service) bearer(ctx context.Context, raw string) (Principal, error) {

@@ -42,24 +42,44 @@ func newUserToken(ctx context.Context, tx *db.Tx, userID, purpose string) (strin
 	return token, nil
 }
 
-// useUserToken spends a link token and returns its user.
-func useUserToken(ctx context.Context, tx *db.Tx, token, purpose string) (string, error) {
-	invalid := apierr.New(400, "invalid_token", "This link is invalid or has expired. Ask for a new one.")
+var errInvalidLink = apierr.New(400, "invalid_token", "This link is invalid or has expired. Ask for a new one.")
+
+// peekUserToken returns the user of a live link token without spending it.
+func peekUserToken(ctx context.Context, q db.Querier, token, purpose string) (string, error) {
+	_, userID, err := findUserToken(ctx, q, token, purpose)
+	return userID, err
+}
+
+func findUserToken(ctx context.Context, q db.Querier, token, purpose string) (id, userID string, err error) {
 	if token == "" || len(token) > 100 {
-		return "", invalid
+		return "", "", errInvalidLink
 	}
-	var id, userID string
-	err := tx.QueryRow(ctx, `SELECT id, user_id FROM user_tokens
+	err = q.QueryRow(ctx, `SELECT id, user_id FROM user_tokens
 		WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?`,
 		companies.HashToken(token), purpose, db.Now()).Scan(&id, &userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", invalid
+		return "", "", errInvalidLink
 	}
 	if err != nil {
-		return "", fmt.Errorf("link: %w", err)
+		return "", "", fmt.Errorf("link: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ?`, db.Now(), id); err != nil {
+	return id, userID, nil
+}
+
+// useUserToken spends a link token and returns its user. The update only
+// succeeds on an unspent token, so two requests racing with one link cannot
+// both use it (PostgreSQL's READ COMMITTED would let both read it unspent).
+func useUserToken(ctx context.Context, tx *db.Tx, token, purpose string) (string, error) {
+	id, userID, err := findUserToken(ctx, tx, token, purpose)
+	if err != nil {
+		return "", err
+	}
+	res, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL`, db.Now(), id)
+	if err != nil {
 		return "", fmt.Errorf("spend link: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return "", errInvalidLink
 	}
 	return userID, nil
 }

@@ -175,7 +175,7 @@ func AddMember(ctx context.Context, tx *db.Tx, companyID, userID string, role Ro
 	if err != nil {
 		return fmt.Errorf("add member: %w", err)
 	}
-	return nil
+	return retireResetLinks(ctx, tx, userID)
 }
 
 // Create makes a new company owned by userID (an agency adding a client).
@@ -220,6 +220,43 @@ func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 		c.BusinessHours = DefaultHours()
 	}
 	return c, nil
+}
+
+// NameOf reads a company's name in q (a caller's transaction).
+func NameOf(ctx context.Context, q db.Querier, companyID string) (string, error) {
+	c, err := get(ctx, q, companyID)
+	return c.Name, err
+}
+
+// lockCompany serializes changes to a company's team: on PostgreSQL two
+// transactions demoting the last two owners would otherwise each see the
+// other still an owner (READ COMMITTED), and both succeed.
+func lockCompany(ctx context.Context, tx *db.Tx, companyID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE companies SET updated_at = ? WHERE id = ?`, db.Now(), companyID); err != nil {
+		return fmt.Errorf("lock company: %w", err)
+	}
+	return nil
+}
+
+// revokeKeysOf ends the API keys a member made when they lose the right to
+// have them (removed, or no longer an admin): a key must not outlive the
+// authority of whoever made it.
+func revokeKeysOf(ctx context.Context, tx *db.Tx, companyID, userID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = ? WHERE company_id = ? AND created_by = ? AND revoked_at IS NULL`,
+		db.Now(), companyID, userID); err != nil {
+		return fmt.Errorf("revoke keys: %w", err)
+	}
+	return nil
+}
+
+// retireResetLinks voids unused password-reset links of a user whose
+// memberships change: an admin's link was allowed for who the person was then.
+func retireResetLinks(ctx context.Context, tx *db.Tx, userID string) error {
+	if _, err := tx.Exec(ctx, `UPDATE user_tokens SET used_at = ? WHERE user_id = ? AND purpose = 'password_reset' AND used_at IS NULL`,
+		db.Now(), userID); err != nil {
+		return fmt.Errorf("retire reset links: %w", err)
+	}
+	return nil
 }
 
 // Update changes a company's settings.
@@ -382,6 +419,9 @@ func (s *Service) SetRole(ctx context.Context, companyID string, actor Role, use
 	}
 	var out Member
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
 		m, err := member(ctx, tx, companyID, userID)
 		if err != nil {
 			return err
@@ -397,6 +437,11 @@ func (s *Service) SetRole(ctx context.Context, companyID string, actor Role, use
 		if _, err := tx.Exec(ctx, `UPDATE memberships SET role = ? WHERE company_id = ? AND user_id = ?`, string(role), companyID, userID); err != nil {
 			return fmt.Errorf("set role: %w", err)
 		}
+		if !role.AtLeast(Admin) {
+			if err := revokeKeysOf(ctx, tx, companyID, userID); err != nil {
+				return err
+			}
+		}
 		from := m.Role
 		m.Role = role
 		out = m
@@ -409,6 +454,9 @@ func (s *Service) SetRole(ctx context.Context, companyID string, actor Role, use
 // RemoveMember takes someone out of the team and ends their sessions there.
 func (s *Service) RemoveMember(ctx context.Context, companyID string, actor Role, userID string) error {
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		if err := lockCompany(ctx, tx, companyID); err != nil {
+			return err
+		}
 		m, err := member(ctx, tx, companyID, userID)
 		if err != nil {
 			return err
@@ -427,6 +475,12 @@ func (s *Service) RemoveMember(ctx context.Context, companyID string, actor Role
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = ? WHERE company_id = ? AND user_id = ? AND revoked_at IS NULL`,
 			db.Now(), companyID, userID); err != nil {
 			return fmt.Errorf("end sessions: %w", err)
+		}
+		if err := revokeKeysOf(ctx, tx, companyID, userID); err != nil {
+			return err
+		}
+		if err := retireResetLinks(ctx, tx, userID); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, companyID, "member.removed", "user", userID, map[string]any{"email": m.Email, "role": m.Role})
 	})

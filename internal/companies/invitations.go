@@ -98,7 +98,7 @@ func (s *Service) Invite(ctx context.Context, companyID, inviterID, email string
 			return fmt.Errorf("replace invitation: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO invitations (id, company_id, email, role, token_hash, invited_by, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, inv.ID, companyID, norm, string(role), hash, inviterID, now, inv.ExpiresAt.Time); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, inv.ID, companyID, norm, string(role), hash, nullable(inviterID), now, inv.ExpiresAt.Time); err != nil {
 			return fmt.Errorf("insert invitation: %w", err)
 		}
 		var ref UserRef
@@ -205,4 +205,12 @@ func (s *Service) PendingInvitation(ctx context.Context, token string) (Invitati
 func (s *Service) Name(ctx context.Context, companyID string) (string, error) {
 	c, err := s.Get(ctx, companyID)
 	return c.Name, err
+}
+
+// nullable stores "" as NULL (an invitation made with an API key has no inviter).
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -32,6 +33,8 @@ type Config struct {
 	SignupEnabled bool
 	JWTSecret     string // optional; generated and stored encrypted when empty
 	MetaGraphURL  string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 
 	SMTP mail.Config
 }
@@ -52,6 +55,7 @@ var Options = []Option{
 	{"MASTERIA_LOG_FORMAT", "log-format", "text", "text or json"},
 	{"MASTERIA_SIGNUP_ENABLED", "signup-enabled", "true", "whether anyone may create a company from the sign-up page"},
 	{"MASTERIA_JWT_SECRET", "jwt-secret", "(generated, stored encrypted)", "key that signs API tokens; at least 32 bytes when given"},
+	{"MASTERIA_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (for example 127.0.0.1/32)"},
 	{"MASTERIA_META_GRAPH_URL", "meta-graph-url", "https://graph.facebook.com", "base URL of Meta's Graph API"},
 	{"MASTERIA_SMTP_HOST", "smtp-host", "", "SMTP server; empty turns email off (links are shown to admins instead)"},
 	{"MASTERIA_SMTP_PORT", "smtp-port", "(587, or 465 with smtp-tls=tls)", "SMTP port"},
@@ -151,6 +155,21 @@ func parse(v map[string]string) (Config, error) {
 		return c, fmt.Errorf("MASTERIA_SIGNUP_ENABLED %q must be true or false", v["MASTERIA_SIGNUP_ENABLED"])
 	}
 	c.SignupEnabled = b
+	for _, part := range strings.Split(v["MASTERIA_TRUSTED_PROXIES"], ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			a, aerr := netip.ParseAddr(part)
+			if aerr != nil {
+				return c, fmt.Errorf("MASTERIA_TRUSTED_PROXIES: %q is not an address or CIDR", part)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return c, errors.New("MASTERIA_JWT_SECRET is too weak: give at least 32 random bytes, or leave it empty to have one generated")
 	}
@@ -210,12 +229,21 @@ func (c Config) Masked() []any {
 		}
 		return "***"
 	}
-	dbURL := c.DatabaseURL
-	if u, err := url.Parse(dbURL); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "***")
-			dbURL = u.String()
+	dbURL := "***" // unless it parses, the whole URL may be a secret
+	if u, err := url.Parse(c.DatabaseURL); err == nil {
+		if u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "***")
+			}
 		}
+		q := u.Query()
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") || strings.Contains(strings.ToLower(k), "key") {
+				q.Set(k, "***")
+			}
+		}
+		u.RawQuery = q.Encode()
+		dbURL = u.String()
 	}
 	return []any{
 		"addr", c.Addr, "data_dir", c.DataDir, "database_url", dbURL, "public_url", c.PublicURL,

@@ -40,6 +40,7 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 		{"smtp port", "MASTERIA_SMTP_PORT=99999", "MASTERIA_SMTP_PORT"},
 		{"smtp tls", "MASTERIA_SMTP_TLS=ssl", "MASTERIA_SMTP_TLS"},
 		{"signup", "MASTERIA_SIGNUP_ENABLED=maybe", "MASTERIA_SIGNUP_ENABLED"},
+		{"trusted proxies", "MASTERIA_TRUSTED_PROXIES=10.0.0.0/8,nonsense", "MASTERIA_TRUSTED_PROXIES"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,13 +59,13 @@ func TestMaskedHidesSecrets(t *testing.T) {
 	c, err := Load([]string{
 		"MASTERIA_ENCRYPTION_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
 		"MASTERIA_SMTP_PASSWORD=hunter2hunter2",
-		"MASTERIA_DATABASE_URL=postgres://u:pgsecret@h/db",
+		"MASTERIA_DATABASE_URL=postgres://u:pgsecret@h/db?password=qsecret&sslmode=disable",
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := fmt.Sprint(c.Masked()...)
-	for _, secret := range []string{"AAAAAAAA", "hunter2", "pgsecret"} {
+	for _, secret := range []string{"AAAAAAAA", "hunter2", "pgsecret", "qsecret"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("masked config shows %q: %s", secret, out)
 		}

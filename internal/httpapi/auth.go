@@ -39,7 +39,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	g, err := s.auth.Signup(r.Context(), in, meta(r))
+	g, err := s.auth.Signup(r.Context(), in, s.meta(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	g, members, err := s.auth.Login(r.Context(), in.Email, in.Password, meta(r))
+	g, members, err := s.auth.Login(r.Context(), in.Email, in.Password, s.meta(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -119,7 +119,7 @@ func (s *Server) forgotPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.auth.ForgotPassword(r.Context(), in.Email); err != nil {
+	if err := s.auth.ForgotPassword(r.Context(), in.Email, s.clientIP(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -192,7 +192,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	g, err := s.auth.AcceptInvitation(r.Context(), r.PathValue("token"), in, meta(r))
+	g, err := s.auth.AcceptInvitation(r.Context(), r.PathValue("token"), in, s.meta(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

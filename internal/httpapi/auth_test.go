@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/masteria/masteria/internal/httpapi"
 	"github.com/masteria/masteria/internal/store/db"
 	"github.com/masteria/masteria/internal/store/dbtest"
 )
@@ -235,4 +236,30 @@ func TestTeamRolesAndLastOwner(t *testing.T) {
 			t.Fatalf("members after removal: %v", members)
 		}
 	})
+}
+
+func TestPerCompanyAndPerKeyRateLimits(t *testing.T) {
+	httpOptions[t] = httpapi.Options{CompanyRate: 0.001, CompanyBurst: 8, KeyRate: 0.001, KeyBurst: 3}
+	defer delete(httpOptions, t)
+	e := setup(t, dbtest.SQLite(t))
+	owner, _ := e.signup("Acme", "ana@example.com")
+	other, _ := e.signup("Globex", "gil@example.com")
+	k := owner.must(201, "POST", "/api/v1/api-keys", map[string]any{"name": "k"})
+	bot := e.anon()
+	bot.token = k["key"].(string)
+	for i := 0; i < 3; i++ {
+		bot.must(200, "GET", "/api/v1/me", nil)
+	}
+	if r := bot.do("GET", "/api/v1/me", nil); r.status != 429 || r.errCode(t) != "rate_limited" {
+		t.Fatalf("key past its burst: %d", r.status)
+	}
+	// The company's budget (8) is shared by its people and keys: 1 key + 3 + 1 refused-by-key used 5.
+	for i := 0; i < 3; i++ {
+		owner.must(200, "GET", "/api/v1/me", nil)
+	}
+	if r := owner.do("GET", "/api/v1/me", nil); r.status != 429 {
+		t.Fatalf("company past its burst: %d", r.status)
+	}
+	// Another company is not affected.
+	other.must(200, "GET", "/api/v1/me", nil)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/masteria/masteria/internal/app"
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/config"
+	"github.com/masteria/masteria/internal/httpapi"
 	"github.com/masteria/masteria/internal/mail"
 	"github.com/masteria/masteria/internal/store/db"
 )
@@ -38,6 +39,9 @@ type configT = config.Config
 type envOption func(*config.Config)
 
 func withSMTP(c mail.Config) envOption { return func(cfg *config.Config) { cfg.SMTP = c } }
+
+// httpOptions, when set by a test before setup, tunes the API's rate limits.
+var httpOptions = map[*testing.T]httpapi.Options{}
 
 func setup(t *testing.T, d *db.DB, opts ...envOption) *env {
 	t.Helper()
@@ -58,7 +62,7 @@ func setup(t *testing.T, d *db.DB, opts ...envOption) *env {
 	logs := &logBuf{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, d, logger, app.Options{Version: "test", PollInterval: 20 * time.Millisecond,
-		Argon2: auth.Argon2{Time: 1, Memory: 1024, Threads: 1}})
+		Argon2: auth.Argon2{Time: 1, Memory: 1024, Threads: 1}, HTTP: httpOptions[t]})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 		s.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
 		s.duration.WithLabelValues(route).Observe(elapsed.Seconds())
 		attrs := []any{"request_id", requestID(r.Context()), "method", r.Method, "route", route,
-			"status", sw.status, "bytes", sw.bytes, "duration_ms", elapsed.Milliseconds(), "ip", clientIP(r)}
+			"status", sw.status, "bytes", sw.bytes, "duration_ms", elapsed.Milliseconds(), "ip", s.clientIP(r)}
 		if p, ok := auth.From(r.Context()); ok {
 			attrs = append(attrs, "company_id", p.CompanyID)
 		}
@@ -126,7 +126,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 // limits, then calls the route's handler.
 func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx := audit.WithIP(r.Context(), clientIP(r))
+		ctx := audit.WithIP(r.Context(), s.clientIP(r))
 		r = r.WithContext(ctx)
 		if rt.Access == Public {
 			if isUnsafe(r.Method) && !s.sameOrigin(r) {
@@ -162,7 +162,7 @@ func (s *Server) guard(rt Route) http.Handler {
 			return
 		}
 		ctx = auth.WithPrincipal(ctx, p)
-		ctx = audit.WithActor(ctx, p.Actor(), clientIP(r))
+		ctx = audit.WithActor(ctx, p.Actor(), s.clientIP(r))
 		rt.handle(w, r.WithContext(ctx))
 	})
 }
@@ -180,12 +180,12 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return auth.Principal{}, apierr.Unauthorized()
 		}
-		return s.auth.AuthenticateBearer(r.Context(), strings.TrimSpace(token), clientIP(r))
+		return s.auth.AuthenticateBearer(r.Context(), strings.TrimSpace(token), s.clientIP(r))
 	}
-	for _, name := range []string{cookieSecure, cookiePlain} {
-		if c, err := r.Cookie(name); err == nil && c.Value != "" {
-			return s.auth.AuthenticateCookie(r.Context(), c.Value)
-		}
+	// Only the cookie of the configured mode: behind https a plain-named
+	// cookie could have been planted by a sibling domain or over http.
+	if c, err := r.Cookie(s.sessionCookieName()); err == nil && c.Value != "" {
+		return s.auth.AuthenticateCookie(r.Context(), c.Value)
 	}
 	return auth.Principal{}, apierr.Unauthorized()
 }
@@ -232,12 +232,16 @@ func (s *Server) sameOrigin(r *http.Request) bool {
 	return strings.EqualFold(u.Host, r.Host)
 }
 
+func (s *Server) sessionCookieName() string {
+	if strings.HasPrefix(s.opts.PublicURL, "https://") {
+		return cookieSecure
+	}
+	return cookiePlain
+}
+
 func (s *Server) setSessionCookies(w http.ResponseWriter, g auth.Grant) {
 	secure := strings.HasPrefix(s.opts.PublicURL, "https://")
-	name := cookiePlain
-	if secure {
-		name = cookieSecure
-	}
+	name := s.sessionCookieName()
 	maxAge := int(auth.SessionTTL / time.Second)
 	if g.SessionToken != "" {
 		http.SetCookie(w, &http.Cookie{Name: name, Value: g.SessionToken, Path: "/", MaxAge: maxAge,
@@ -258,6 +262,6 @@ func (s *Server) clearSessionCookies(w http.ResponseWriter) {
 	}
 }
 
-func meta(r *http.Request) auth.ClientMeta {
-	return auth.ClientMeta{IP: clientIP(r), UserAgent: r.UserAgent()}
+func (s *Server) meta(r *http.Request) auth.ClientMeta {
+	return auth.ClientMeta{IP: s.clientIP(r), UserAgent: r.UserAgent()}
 }

@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -42,9 +43,10 @@ import (
 
 // Options configure the Server.
 type Options struct {
-	PublicURL string
-	Version   string
-	UI        fs.FS // the built web app; nil serves no UI
+	PublicURL      string
+	Version        string
+	TrustedProxies []netip.Prefix // whose X-Forwarded-For is believed
+	UI             fs.FS          // the built web app; nil serves no UI
 
 	// Requests per second and burst per company and per API key.
 	CompanyRate  rate.Limit
@@ -155,12 +157,38 @@ func isUnsafe(method string) bool {
 	return true
 }
 
-// clientIP is the peer address; X-Forwarded-For is not trusted, since it is
-// whatever the client wants it to be unless a proxy the operator runs sets it.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i > 0 {
-		host = host[:i]
+// clientIP is the address limits and audit entries name. X-Forwarded-For is
+// believed only from the proxies the operator lists (MASTERIA_TRUSTED_PROXIES):
+// from anyone else it is whatever the client wants it to be. Walking it from
+// the right, the first address that is not a trusted proxy is the client.
+func (s *Server) clientIP(r *http.Request) string {
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
-	return strings.Trim(host, "[]")
+	addr := peer.Addr().Unmap()
+	if !s.trusted(addr) {
+		return addr.String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = hop.Unmap()
+		if !s.trusted(addr) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -135,6 +135,11 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadURL, err) //nolint:errorlint // the pgx error text names the bad part
 	}
+	// pgx's default (four connections on two cores) is too few once River's
+	// listener holds one and requests hold a transaction each.
+	if !strings.Contains(rawURL, "pool_max_conns") {
+		cfg.MaxConns = 20
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -168,6 +173,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Pgx is the PostgreSQL pool (nil on SQLite), for LISTEN/NOTIFY.
 func (db *DB) Pgx() *pgxpool.Pool { return db.pgx }
+
+// Path is the SQLite file ("" on PostgreSQL).
+func (db *DB) Path() string { return db.path }
 
 // RiverDB is the *sql.DB River works through.
 func (db *DB) RiverDB() *sql.DB { return db.river }

@@ -2,6 +2,10 @@ package db_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -16,6 +20,7 @@ func TestRebind(t *testing.T) {
 		{"plain", "SELECT a FROM t WHERE x = ? AND y = ?", "SELECT a FROM t WHERE x = $1 AND y = $2"},
 		{"in a string literal", "SELECT '?' FROM t WHERE x = ?", "SELECT '?' FROM t WHERE x = $1"},
 		{"in a comment", "-- why?\nSELECT ?", "-- why?\nSELECT $1"},
+		{"in a block comment", "/* why? */ SELECT ?", "/* why? */ SELECT $1"},
 		{"quoted identifier", `SELECT "a?" FROM t WHERE x = ?`, `SELECT "a?" FROM t WHERE x = $1`},
 	}
 	for _, tt := range tests {
@@ -144,4 +149,42 @@ func TestTxCommitsOrRollsBackAndTimesRoundTrip(t *testing.T) {
 			t.Fatalf("time round trip: got %v, want %v", created.Time, now)
 		}
 	})
+}
+
+func TestCheckpointerTruncatesTheWAL(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	now := db.Now()
+	for i := 0; i < 50; i++ {
+		if _, err := d.Exec(ctx, `INSERT INTO companies (id, name, time_zone, default_country, business_hours, created_at, updated_at)
+			VALUES (?, 'x', 'UTC', 'BR', '[]', ?, ?)`, fmt.Sprint(i), now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wal := d.Path() + "-wal"
+	if st, err := os.Stat(wal); err != nil || st.Size() == 0 {
+		t.Fatalf("expected a non-empty WAL before the checkpointer runs: %v", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		d.RunCheckpointer(ctx, 10*time.Millisecond, 1, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		close(done)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := os.Stat(wal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("WAL still %d bytes", st.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }

@@ -102,7 +102,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 			if n > 0 {
 				return nil
 			}
-			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			// Not through Exec: migration text is not rewritten for placeholders.
+			if _, err := tx.tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

@@ -11,6 +11,8 @@ var rebound sync.Map
 
 // rebind rewrites `?` placeholders to PostgreSQL's `$n`, leaving question
 // marks inside string literals, quoted identifiers and comments alone.
+// (Dollar-quoted bodies are not understood: migrations, which may hold them,
+// run without rewriting.)
 func (db *DB) rebind(query string) string {
 	if db.dialect != Postgres {
 		return query
@@ -43,6 +45,14 @@ func Rebind(query string) string {
 			}
 			b.WriteString(query[i : i+j])
 			i += j - 1
+		case c == '/' && i+1 < len(query) && query[i+1] == '*':
+			j := strings.Index(query[i+2:], "*/")
+			end := len(query)
+			if j >= 0 {
+				end = i + 2 + j + 2
+			}
+			b.WriteString(query[i:end])
+			i = end - 1
 		case c == '?':
 			n++
 			b.WriteByte('$')
