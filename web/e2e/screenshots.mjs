@@ -1,0 +1,119 @@
+// Saves PNGs of the main pages at desktop and phone sizes, in pt-BR and
+// English, light and dark, into test-results/screenshots/. Not a test: run
+// `npm run screenshots` and look at the pictures.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { CHROME_CONTEXT, launchBrowser, startServer, watch, webDir } from "./harness.mjs";
+
+const out = join(webDir, "test-results", "screenshots");
+mkdirSync(out, { recursive: true });
+
+const sizes = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
+const publicPages = { login: "/login", signup: "/signup", forgot: "/forgot-password" };
+const appPages = {
+  dashboard: "/",
+  inbox: "/inbox",
+  profile: "/settings/profile",
+  company: "/settings/company",
+  team: "/settings/team",
+  invitations: "/settings/team?tab=invitations",
+  "api-keys": "/settings/api-keys",
+  audit: "/settings/audit",
+};
+
+const server = await startServer();
+const chrome = await launchBrowser();
+const problems = [];
+try {
+  const setup = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL });
+  const page = await setup.newPage();
+  await page.goto("/signup");
+  await page.getByLabel("Nome da empresa").fill("Padaria Pão Quente");
+  await page.getByLabel("Seu nome").fill("Ana Souza");
+  await page.getByLabel("E-mail").fill("ana@padaria.example");
+  await page.getByLabel("Senha").fill("senha-bem-longa-1");
+  await page.getByRole("button", { name: "Criar conta" }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  const csrf = (await setup.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
+  const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
+  for (const [path, data] of [
+    ["/api/v1/invitations", { email: "bruno@padaria.example", role: "agent" }],
+    ["/api/v1/invitations", { email: "carla@padaria.example", role: "admin" }],
+    ["/api/v1/api-keys", { name: "Site da padaria" }],
+  ]) {
+    const res = await setup.request.post(path, { headers, data });
+    if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
+  }
+  const state = await setup.storageState();
+  await setup.close();
+
+  for (const [sizeName, viewport] of Object.entries(sizes)) {
+    for (const lang of ["pt-BR", "en"]) {
+      for (const theme of ["light", "dark"]) {
+        for (const [loggedIn, pages] of [[false, publicPages], [true, appPages]]) {
+          const ctx = await chrome.browser.newContext({
+            ...CHROME_CONTEXT,
+            baseURL: server.baseURL,
+            viewport,
+            storageState: loggedIn ? state : undefined,
+          });
+          await ctx.addInitScript(
+            ([l, th]) => {
+              localStorage.setItem("masteria.lang", l);
+              localStorage.setItem("masteria.theme", th);
+            },
+            [lang, theme],
+          );
+          const p = await ctx.newPage();
+          const w = watch(p);
+          for (const [name, path] of Object.entries(pages)) {
+            await p.goto(path);
+            await p.waitForLoadState("networkidle");
+            await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`), fullPage: true });
+          }
+          const shot = (name) => p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`) });
+          if (!loggedIn) {
+            w.allow("POST", /^\/api\/v1\/auth\/login$/, 401);
+            await p.goto("/login");
+            await p.locator("input[type=email]").fill("ana@padaria.example");
+            await p.locator("input[type=password]").fill("senha-errada-123");
+            await p.locator("button[type=submit]").click();
+            await p.getByRole("alert").waitFor();
+            await shot("login-error");
+          }
+          if (loggedIn) {
+            await p.goto("/settings/api-keys");
+            await p.getByTestId("api-key-row").first().waitFor();
+            await p.locator("main button").first().click();
+            await p.getByRole("dialog").waitFor();
+            await shot("api-key-dialog");
+            await p.keyboard.press("Escape");
+          }
+          if (loggedIn && sizeName === "desktop") {
+            await p.goto("/");
+            await p.getByTestId("company-switcher").click();
+            await p.getByRole("menu").waitFor();
+            await shot("company-switcher");
+            await p.keyboard.press("Escape");
+          }
+          if (loggedIn && sizeName === "phone") {
+            await p.goto("/");
+            await p.getByTestId("menu-button").click();
+            await p.getByTestId("mobile-sidebar").waitFor();
+            await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-menu.png`) });
+          }
+          problems.push(...w.problems.map((x) => `${sizeName}/${lang}/${theme}: ${x}`));
+          await ctx.close();
+        }
+      }
+    }
+  }
+} finally {
+  await chrome.close();
+  await server.stop();
+}
+console.log(`screenshots saved in ${out}`);
+if (problems.length) {
+  console.error(`browser problems:\n  ${problems.join("\n  ")}`);
+  process.exitCode = 1;
+}

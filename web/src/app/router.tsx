@@ -1,0 +1,111 @@
+import { createBrowserRouter, Link, Navigate, useRouteError } from "react-router";
+import { useTranslation } from "react-i18next";
+import { AuthGuard, useMe } from "./AuthGuard";
+import { Shell } from "./Shell";
+import { setUnauthorizedHandler } from "./queryClient";
+import { LoginPage } from "../features/auth/LoginPage";
+import { SignupPage } from "../features/auth/SignupPage";
+import { isAdmin } from "../features/auth/api";
+import { UpcomingPage } from "../features/sections/UpcomingPage";
+import { SettingsLayout } from "../features/settings/SettingsLayout";
+import type { ReactNode } from "react";
+import { Spinner } from "../components/ui/misc";
+
+const PUBLIC_PATHS = ["/login", "/signup", "/forgot-password", "/reset-password", "/invite", "/verify-email"];
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <div className="mx-auto flex max-w-md flex-col gap-3 p-6">
+      <h1 className="text-xl font-semibold">{t("app.not_found")}</h1>
+      <p className="text-sm text-muted-foreground">{t("app.not_found_help")}</p>
+      <Link to="/" className="text-sm text-primary hover:underline">
+        {t("app.go_home")}
+      </Link>
+    </div>
+  );
+}
+
+function Crash() {
+  const { t } = useTranslation();
+  const error = useRouteError();
+  console.warn(error);
+  return (
+    <div className="mx-auto flex min-h-screen max-w-md flex-col justify-center gap-3 p-6">
+      <h1 className="text-xl font-semibold">{t("app.crashed")}</h1>
+      <p className="text-sm text-muted-foreground">{t("app.crashed_help")}</p>
+      <button type="button" className="self-start text-sm text-primary hover:underline" onClick={() => window.location.reload()}>
+        {t("app.reload")}
+      </button>
+    </div>
+  );
+}
+
+/** Admin-only pages: agents are sent to their profile. */
+function AdminOnly({ children }: { children: ReactNode }) {
+  const me = useMe();
+  if (!isAdmin(me.role)) return <Navigate to="/settings/profile" replace />;
+  return <>{children}</>;
+}
+
+const upcoming = ["inbox", "contacts", "campaigns", "templates", "automations", "ai", "connections"];
+
+export const router = createBrowserRouter([
+  {
+    errorElement: <Crash />,
+    hydrateFallbackElement: <Spinner className="min-h-screen" />,
+    children: [
+      { path: "/login", element: <LoginPage /> },
+      { path: "/signup", element: <SignupPage /> },
+      // Pages most visits never need are loaded when first opened.
+      { path: "/forgot-password", lazy: async () => ({ Component: (await import("../features/auth/PasswordPages")).ForgotPasswordPage }) },
+      { path: "/reset-password", lazy: async () => ({ Component: (await import("../features/auth/PasswordPages")).ResetPasswordPage }) },
+      { path: "/verify-email", lazy: async () => ({ Component: (await import("../features/auth/VerifyEmailPage")).VerifyEmailPage }) },
+      { path: "/invite", lazy: async () => ({ Component: (await import("../features/auth/InvitePage")).InvitePage }) },
+      {
+        element: <AuthGuard />,
+        children: [
+          {
+            element: <Shell />,
+            children: [
+              { index: true, element: <UpcomingPage section="dashboard" /> },
+              ...upcoming.map((s) => ({ path: `/${s}`, element: <UpcomingPage section={s} /> })),
+              {
+                path: "/settings",
+                element: <SettingsLayout />,
+                children: [
+                  { index: true, element: <Navigate to="/settings/profile" replace /> },
+                  { path: "profile", lazy: async () => ({ Component: (await import("../features/settings/ProfilePage")).ProfilePage }) },
+                  { path: "company", lazy: async () => ({ Component: (await import("../features/settings/CompanyPage")).CompanyPage }) },
+                  { path: "team", lazy: async () => ({ Component: (await import("../features/settings/TeamPage")).TeamPage }) },
+                  {
+                    path: "api-keys",
+                    lazy: async () => {
+                      const { ApiKeysPage } = await import("../features/settings/ApiKeysPage");
+                      return { Component: () => <AdminOnly><ApiKeysPage /></AdminOnly> };
+                    },
+                  },
+                  {
+                    path: "audit",
+                    lazy: async () => {
+                      const { AuditPage } = await import("../features/settings/AuditPage");
+                      return { Component: () => <AdminOnly><AuditPage /></AdminOnly> };
+                    },
+                  },
+                ],
+              },
+              { path: "*", element: <NotFound /> },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+]);
+
+setUnauthorizedHandler(() => {
+  const { pathname, search } = window.location;
+  if (PUBLIC_PATHS.includes(pathname)) return;
+  const next = pathname + search;
+  void router.navigate(next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`, { replace: true });
+});
