@@ -124,3 +124,20 @@ describe("formatDateTime", () => {
     expect(formatDateTime(null, "en")).toBe("");
   });
 });
+
+describe("api.upload", () => {
+  it("posts multipart form data with the CSRF header and no JSON content type", async () => {
+    vi.stubGlobal("document", { cookie: "masteria_csrf=tok" });
+    const fetchMock = vi.fn(async () => jsonResponse(202, { id: "imp1" }));
+    vi.stubGlobal("fetch", fetchMock);
+    const form = new FormData();
+    form.append("file", new Blob(["a;b\n"], { type: "text/csv" }), "c.csv");
+    const out = await api.upload<{ id: string }>("/contacts/import", form);
+    expect(out).toEqual({ id: "imp1" });
+    const [, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+    expect(init.body).toBe(form);
+    const headers = init.headers as Record<string, string>;
+    expect(headers["X-CSRF-Token"]).toBe("tok");
+    expect(headers["Content-Type"]).toBeUndefined();
+  });
+});

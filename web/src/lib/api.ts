@@ -71,9 +71,14 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
   const headers: Record<string, string> = { Accept: "application/json" };
   const init: RequestInit = { method, headers, credentials: "same-origin" };
   if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
     headers["X-CSRF-Token"] = csrfToken();
-    init.body = JSON.stringify(body ?? {});
+    if (typeof FormData !== "undefined" && body instanceof FormData) {
+      // The browser sets the multipart Content-Type with its boundary.
+      init.body = body;
+    } else {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body ?? {});
+    }
   }
   let res: Response;
   try {
@@ -100,6 +105,8 @@ export const api = {
   post: <T>(path: string, body?: unknown) => request<T>("POST", path, body),
   patch: <T>(path: string, body?: unknown) => request<T>("PATCH", path, body),
   del: <T = void>(path: string) => request<T>("DELETE", path),
+  /** A multipart POST (file uploads). */
+  upload: <T>(path: string, form: FormData) => request<T>("POST", path, form),
 };
 
 /** Adds query parameters, skipping empty ones. */
