@@ -18,3 +18,11 @@ export function Label({ className, ...props }: ComponentProps<"label">) {
 export function Select({ className, ...props }: ComponentProps<"select">) {
   return <select className={cn(control, "h-10 pr-8", className)} {...props} />;
 }
+
+export function Textarea({ className, ...props }: ComponentProps<"textarea">) {
+  return <textarea className={cn(control, "min-h-20 py-2", className)} {...props} />;
+}
+
+export function Checkbox({ className, ...props }: Omit<ComponentProps<"input">, "type">) {
+  return <input type="checkbox" className={cn("h-4 w-4 shrink-0 cursor-pointer accent-[var(--primary)]", className)} {...props} />;
+}
