@@ -48,7 +48,7 @@ function AdminOnly({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-const upcoming = ["inbox", "contacts", "campaigns", "templates", "automations", "ai", "connections"];
+const upcoming = ["inbox", "campaigns", "templates", "automations", "ai", "connections"];
 
 export const router = createBrowserRouter([
   {
@@ -71,6 +71,19 @@ export const router = createBrowserRouter([
               { index: true, element: <UpcomingPage section="dashboard" /> },
               ...upcoming.map((s) => ({ path: `/${s}`, element: <UpcomingPage section={s} /> })),
               {
+                path: "/contacts",
+                lazy: async () => ({ Component: (await import("../features/contacts/parts")).ContactsLayout }),
+                children: [
+                  { index: true, lazy: async () => ({ Component: (await import("../features/contacts/ContactsPage")).ContactsPage }) },
+                  { path: "import", lazy: async () => ({ Component: (await import("../features/contacts/ImportPage")).ImportPage }) },
+                  { path: "segments", lazy: async () => ({ Component: (await import("../features/contacts/SegmentsPage")).SegmentsPage }) },
+                  {
+                    path: "segments/:id",
+                    lazy: async () => ({ Component: (await import("../features/contacts/SegmentsPage")).SegmentEditorPage }),
+                  },
+                ],
+              },
+              {
                 path: "/settings",
                 element: <SettingsLayout />,
                 children: [
@@ -83,6 +96,14 @@ export const router = createBrowserRouter([
                     lazy: async () => {
                       const { ApiKeysPage } = await import("../features/settings/ApiKeysPage");
                       return { Component: () => <AdminOnly><ApiKeysPage /></AdminOnly> };
+                    },
+                  },
+                  { path: "tags", lazy: async () => ({ Component: (await import("../features/settings/TagsPage")).TagsPage }) },
+                  {
+                    path: "fields",
+                    lazy: async () => {
+                      const { FieldsPage } = await import("../features/settings/FieldsPage");
+                      return { Component: () => <AdminOnly><FieldsPage /></AdminOnly> };
                     },
                   },
                   {

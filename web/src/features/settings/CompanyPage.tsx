@@ -14,6 +14,7 @@ import { QueryError } from "../../components/query-error";
 import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { COUNTRY_CODES } from "../../lib/countries";
+import { ChipsInput } from "../../components/ui/chips-input";
 
 function timeZones(current: string): string[] {
   let zones: string[] = [];
@@ -51,6 +52,12 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
   const [tz, setTz] = useState(company.time_zone);
   const [country, setCountry] = useState(company.default_country);
   const [hours, setHours] = useState(() => fullWeek(company.business_hours));
+  // Servers from before the keyword lists do not send them; the card shows when they do.
+  const hasKeywords = Array.isArray(company.optout_keywords) && Array.isArray(company.optin_keywords);
+  const [optout, setOptout] = useState<string[]>(company.optout_keywords ?? []);
+  const [optin, setOptin] = useState<string[]>(company.optin_keywords ?? []);
+  const optoutId = useId();
+  const optinId = useId();
   const zones = useMemo(() => timeZones(company.time_zone), [company.time_zone]);
   const countries = useMemo(() => {
     let names: Intl.DisplayNames | null = null;
@@ -65,7 +72,14 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
   }, [i18n.language]);
 
   const save = useMutation({
-    mutationFn: () => settingsApi.updateCompany({ name, time_zone: tz, default_country: country, business_hours: hours }),
+    mutationFn: () =>
+      settingsApi.updateCompany({
+        name,
+        time_zone: tz,
+        default_country: country,
+        business_hours: hours,
+        ...(hasKeywords ? { optout_keywords: optout, optin_keywords: optin } : {}),
+      }),
     meta: { inline: true },
     onSuccess: (data) => {
       qc.setQueryData(settingsKeys.company, data);
@@ -192,6 +206,42 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
           <FieldError>{hoursError}</FieldError>
         </CardContent>
       </Card>
+      {hasKeywords && (
+        <Card>
+          <CardHeader>
+            <CardTitle>{t("settings.company.keywords")}</CardTitle>
+            <CardDescription>{t("settings.company.keywords_help")}</CardDescription>
+          </CardHeader>
+          <CardContent className="grid gap-4 sm:grid-cols-2">
+            <div className="flex flex-col gap-1.5">
+              <Label htmlFor={optoutId}>{t("settings.company.optout_keywords")}</Label>
+              <ChipsInput
+                id={optoutId}
+                value={optout}
+                onChange={setOptout}
+                disabled={disabled}
+                placeholder={t("settings.company.keywords_placeholder")}
+                invalid={Boolean(errors.fields.optout_keywords)}
+              />
+              <p className="text-xs text-muted-foreground">{t("settings.company.optout_help")}</p>
+              <FieldError>{errors.fields.optout_keywords}</FieldError>
+            </div>
+            <div className="flex flex-col gap-1.5">
+              <Label htmlFor={optinId}>{t("settings.company.optin_keywords")}</Label>
+              <ChipsInput
+                id={optinId}
+                value={optin}
+                onChange={setOptin}
+                disabled={disabled}
+                placeholder={t("settings.company.keywords_placeholder")}
+                invalid={Boolean(errors.fields.optin_keywords)}
+              />
+              <p className="text-xs text-muted-foreground">{t("settings.company.optin_help")}</p>
+              <FieldError>{errors.fields.optin_keywords}</FieldError>
+            </div>
+          </CardContent>
+        </Card>
+      )}
       {errors.form && <Alert tone="danger">{errors.form}</Alert>}
       {canEdit && (
         <div>

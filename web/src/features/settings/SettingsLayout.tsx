@@ -13,6 +13,8 @@ export function SettingsLayout() {
     { to: "/settings/profile", key: "profile", show: true },
     { to: "/settings/company", key: "company", show: true },
     { to: "/settings/team", key: "team", show: true },
+    { to: "/settings/tags", key: "tags", show: true },
+    { to: "/settings/fields", key: "fields", show: admin },
     { to: "/settings/api-keys", key: "api_keys", show: admin },
     { to: "/settings/audit", key: "audit", show: admin },
   ].filter((l) => l.show);

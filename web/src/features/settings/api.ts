@@ -15,6 +15,9 @@ export interface Company {
   time_zone: string;
   default_country: string;
   business_hours: BusinessHours[];
+  /** Words that, sent by a contact, stop (opt-out) or restart (opt-in) messages to them. */
+  optout_keywords?: string[];
+  optin_keywords?: string[];
   created_at: string;
 }
 
