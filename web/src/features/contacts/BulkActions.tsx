@@ -58,7 +58,7 @@ function TagDialog({
   return (
     <Dialog open={mode !== null} onOpenChange={onOpenChange}>
       <DialogContent
-        title={mode === "remove" ? t("contacts.bulk.remove_tag_title", { count }) : t("contacts.bulk.add_tag_title", { count })}
+        title={mode === "remove" ? t("contacts.bulk.remove_tag_title", { n: count }) : t("contacts.bulk.add_tag_title", { n: count })}
         description={mode === "add" ? t("contacts.bulk.add_tag_help") : undefined}
       >
         <form onSubmit={submit} className="flex flex-col gap-4" noValidate>

@@ -179,3 +179,32 @@ describe("import progress", () => {
     expect(percent(0, 0)).toBe(0);
   });
 });
+
+describe("translations the contacts pages build at run time", () => {
+  it("exist in both languages", async () => {
+    const { default: i18n } = await import("../../i18n");
+    const { CONSENTS, OPS_BY_TYPE, DATE_RANGES } = await import("./filters");
+    const { CONSENT_SOURCES } = await import("./api");
+    const keys = [
+      ...mappingTargets([]).map((x) => x.labelKey!),
+      ...CONSENTS.flatMap((c) => [`contacts.consent.${c}`, `contacts.consent_help.${c}`]),
+      ...[...new Set(Object.values(OPS_BY_TYPE).flat())].map((op) => `contacts.ops.${op}`),
+      ...DATE_RANGES.map((r) => `contacts.segments.range.${r}`),
+      ...CONSENT_SOURCES.map((s) => `contacts.sources.${s}`),
+      ...Object.keys(OPS_BY_TYPE).map((x) => `fields.types.${x}`),
+      ...["created", "updated", "skipped", "rejected"].map((x) => `contacts.import.counts.${x}`),
+      ...["running", "completed", "failed"].map((x) => `contacts.import.status.${x}`),
+      ...["update", "skip"].map((x) => `contacts.import.on_existing_${x}`),
+      ...["list", "import", "segments"].map((x) => `contacts.nav.${x}`),
+      ...["pt_BR", "en", "es"].map((x) => `contacts.languages.${x}`),
+    ];
+    for (const lng of ["pt-BR", "en"]) {
+      const missing = keys.filter((k) => !i18n.exists(k, { lng, fallbackLng: false }));
+      expect(missing, lng).toEqual([]);
+    }
+    const t = i18n.getFixedT("pt-BR");
+    expect(t("contacts.list.count", { count: 1, n: "1" })).toBe("1 contato");
+    expect(t("contacts.list.count", { count: 1234, n: "1.234" })).toBe("1.234 contatos");
+    expect(t("field.invalid_phone")).toMatch(/^Número de telefone inválido/);
+  });
+});
