@@ -57,7 +57,11 @@ type Company struct {
 	TimeZone       string     `json:"time_zone"`
 	DefaultCountry string     `json:"default_country"`
 	BusinessHours  []DayHours `json:"business_hours"`
-	CreatedAt      db.Time    `json:"created_at"`
+	// Words that, sent alone, opt a contact out or back in; the inbound
+	// pipeline applies them, ignoring case. Stored upper-case.
+	OptOutKeywords []string `json:"optout_keywords"`
+	OptInKeywords  []string `json:"optin_keywords"`
+	CreatedAt      db.Time  `json:"created_at"`
 }
 
 // Ref is how other objects name a company.
@@ -91,6 +95,8 @@ type Settings struct {
 	TimeZone       *string     `json:"time_zone"`
 	DefaultCountry *string     `json:"default_country"`
 	BusinessHours  *[]DayHours `json:"business_hours"`
+	OptOutKeywords *[]string   `json:"optout_keywords"`
+	OptInKeywords  *[]string   `json:"optin_keywords"`
 }
 
 // CheckName validates a company name.
@@ -140,6 +146,30 @@ func checkSettings(s Settings) error {
 			}
 		}
 	}
+	for field, kw := range map[string]*[]string{"optout_keywords": s.OptOutKeywords, "optin_keywords": s.OptInKeywords} {
+		if kw == nil {
+			continue
+		}
+		if len(*kw) > 50 {
+			v.Add(field, "too_many")
+		}
+		for i, w := range *kw {
+			w = strings.ToUpper(strings.TrimSpace(w))
+			if w == "" || len([]rune(w)) > 30 {
+				v.Add(field, "invalid_keyword")
+			}
+			(*kw)[i] = w
+		}
+	}
+	if s.OptOutKeywords != nil && s.OptInKeywords != nil {
+		for _, a := range *s.OptOutKeywords {
+			for _, b := range *s.OptInKeywords {
+				if a == b {
+					v.Add("optin_keywords", "keyword_in_both_lists")
+				}
+			}
+		}
+	}
 	return v.Err()
 }
 
@@ -156,7 +186,9 @@ func NewService(d *db.DB) *Service { return &Service{db: d} }
 func Insert(ctx context.Context, tx *db.Tx, name, userID string) (Company, error) {
 	now := db.Now()
 	c := Company{ID: ids.New(), Name: name, TimeZone: "America/Sao_Paulo", DefaultCountry: "BR",
-		BusinessHours: DefaultHours(), CreatedAt: db.Time{Time: now}}
+		BusinessHours: DefaultHours(), CreatedAt: db.Time{Time: now},
+		OptOutKeywords: []string{"SAIR", "PARAR", "STOP", "CANCELAR", "DESCADASTRAR", "UNSUBSCRIBE"},
+		OptInKeywords:  []string{"VOLTAR", "START"}}
 	hours, _ := json.Marshal(c.BusinessHours)
 	if _, err := tx.Exec(ctx, `INSERT INTO companies (id, name, time_zone, default_country, business_hours, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ID, c.Name, c.TimeZone, c.DefaultCountry, string(hours), now, now); err != nil {
@@ -197,7 +229,7 @@ func (s *Service) Create(ctx context.Context, userID, name string) (Company, err
 }
 
 const sqlCompany = `
-SELECT id, name, time_zone, default_country, business_hours, created_at
+SELECT id, name, time_zone, default_country, business_hours, optout_keywords, optin_keywords, created_at
   FROM companies
  WHERE id = ?`
 
@@ -208,8 +240,8 @@ func (s *Service) Get(ctx context.Context, companyID string) (Company, error) {
 
 func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 	var c Company
-	var hours string
-	err := q.QueryRow(ctx, sqlCompany, companyID).Scan(&c.ID, &c.Name, &c.TimeZone, &c.DefaultCountry, &hours, &c.CreatedAt)
+	var hours, optout, optin string
+	err := q.QueryRow(ctx, sqlCompany, companyID).Scan(&c.ID, &c.Name, &c.TimeZone, &c.DefaultCountry, &hours, &optout, &optin, &c.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Company{}, apierr.NotFound()
 	}
@@ -219,6 +251,9 @@ func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 	if err := json.Unmarshal([]byte(hours), &c.BusinessHours); err != nil {
 		c.BusinessHours = DefaultHours()
 	}
+	c.OptOutKeywords, c.OptInKeywords = []string{}, []string{}
+	_ = json.Unmarshal([]byte(optout), &c.OptOutKeywords)
+	_ = json.Unmarshal([]byte(optin), &c.OptInKeywords)
 	return c, nil
 }
 
@@ -283,9 +318,18 @@ func (s *Service) Update(ctx context.Context, companyID string, in Settings) (Co
 		if in.BusinessHours != nil {
 			c.BusinessHours, changed["business_hours"] = *in.BusinessHours, true
 		}
+		if in.OptOutKeywords != nil {
+			c.OptOutKeywords, changed["optout_keywords"] = *in.OptOutKeywords, *in.OptOutKeywords
+		}
+		if in.OptInKeywords != nil {
+			c.OptInKeywords, changed["optin_keywords"] = *in.OptInKeywords, *in.OptInKeywords
+		}
 		hours, _ := json.Marshal(c.BusinessHours)
-		if _, err := tx.Exec(ctx, `UPDATE companies SET name = ?, time_zone = ?, default_country = ?, business_hours = ?, updated_at = ?
-			WHERE id = ?`, c.Name, c.TimeZone, c.DefaultCountry, string(hours), db.Now(), companyID); err != nil {
+		optout, _ := json.Marshal(c.OptOutKeywords)
+		optin, _ := json.Marshal(c.OptInKeywords)
+		if _, err := tx.Exec(ctx, `UPDATE companies SET name = ?, time_zone = ?, default_country = ?, business_hours = ?,
+			optout_keywords = ?, optin_keywords = ?, updated_at = ?
+			WHERE id = ?`, c.Name, c.TimeZone, c.DefaultCountry, string(hours), string(optout), string(optin), db.Now(), companyID); err != nil {
 			return fmt.Errorf("update company: %w", err)
 		}
 		out = c

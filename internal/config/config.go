@@ -33,6 +33,7 @@ type Config struct {
 	SignupEnabled bool
 	JWTSecret     string // optional; generated and stored encrypted when empty
 	MetaGraphURL  string
+	BlobURL       string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 
@@ -49,6 +50,7 @@ var Options = []Option{
 	{"MASTERIA_ADDR", "addr", ":8080", "address the HTTP server listens on"},
 	{"MASTERIA_DATA_DIR", "data-dir", "./data", "folder for the SQLite database, the generated encryption key and local media"},
 	{"MASTERIA_DATABASE_URL", "database-url", "(sqlite://DATA_DIR/masteria.db)", "sqlite:///path/file.db or postgres://user@host/db"},
+	{"MASTERIA_BLOB_URL", "blob-url", "(file://DATA_DIR/blobs)", "where uploaded files and media are kept (a gocloud.dev bucket URL)"},
 	{"MASTERIA_ENCRYPTION_KEY", "encryption-key", "(generated into DATA_DIR/encryption.key)", "one or more base64 32-byte keys, comma separated: the first encrypts, all decrypt"},
 	{"MASTERIA_PUBLIC_URL", "public-url", "http://localhost:8080", "the address people and providers reach this server at (links in emails, webhook URLs)"},
 	{"MASTERIA_LOG_LEVEL", "log-level", "info", "debug, info, warn or error"},
@@ -128,6 +130,16 @@ func parse(v map[string]string) (Config, error) {
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite://" + filepath.Join(c.DataDir, "masteria.db")
+	}
+	c.BlobURL = v["MASTERIA_BLOB_URL"]
+	if c.BlobURL == "" {
+		abs, err := filepath.Abs(filepath.Join(c.DataDir, "blobs"))
+		if err != nil {
+			return c, fmt.Errorf("MASTERIA_DATA_DIR: %w", err)
+		}
+		c.BlobURL = "file://" + filepath.ToSlash(abs)
+	} else if !strings.HasPrefix(c.BlobURL, "file://") && !strings.HasPrefix(c.BlobURL, "mem://") {
+		return c, errors.New("MASTERIA_BLOB_URL must start with file:// (or mem:// for a throwaway store)")
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite://") && !strings.HasPrefix(c.DatabaseURL, "postgres://") &&
 		!strings.HasPrefix(c.DatabaseURL, "postgresql://") {

@@ -1,0 +1,130 @@
+package contacts
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/masteria/masteria/internal/apierr"
+	"github.com/masteria/masteria/internal/audit"
+	"github.com/masteria/masteria/internal/ids"
+	"github.com/masteria/masteria/internal/store/db"
+)
+
+// ConsentEvent is one line of a contact's consent ledger.
+type ConsentEvent struct {
+	ID        string      `json:"id"`
+	Action    string      `json:"action"` // opt_in | opt_out
+	Source    string      `json:"source"` // import, form, api, keyword, agent
+	Channel   string      `json:"channel"`
+	Wording   string      `json:"wording"`
+	Reason    string      `json:"reason"`
+	Actor     audit.Actor `json:"actor"`
+	CreatedAt db.Time     `json:"created_at"`
+}
+
+// ConsentInput records an opt-in or opt-out.
+type ConsentInput struct {
+	Action  string `json:"action"`
+	Source  string `json:"source"`
+	Channel string `json:"channel"`
+	Wording string `json:"wording"`
+	Reason  string `json:"reason"`
+}
+
+var sources = map[string]bool{"import": true, "form": true, "api": true, "keyword": true, "agent": true}
+
+func checkConsent(in ConsentInput) error {
+	v := apierr.Validation{}
+	if in.Action != "opt_in" && in.Action != "opt_out" {
+		v.Add("action", "invalid_action")
+	}
+	if !sources[in.Source] {
+		v.Add("source", "invalid_source")
+	}
+	for field, val := range map[string]string{"channel": in.Channel, "reason": in.Reason} {
+		if utf8.RuneCountInString(val) > 200 {
+			v.Add(field, "too_long")
+		}
+	}
+	if utf8.RuneCountInString(in.Wording) > 2000 {
+		v.Add("wording", "too_long")
+	}
+	return v.Err()
+}
+
+// RecordConsent appends to a contact's ledger and moves its state.
+func (s *Service) RecordConsent(ctx context.Context, companyID, contactID string, in ConsentInput) (ConsentEvent, error) {
+	if err := checkConsent(in); err != nil {
+		return ConsentEvent{}, err
+	}
+	if !ids.Valid(contactID) {
+		return ConsentEvent{}, apierr.NotFound()
+	}
+	var ev ConsentEvent
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM contacts WHERE company_id = ? AND id = ?`, companyID, contactID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return apierr.NotFound()
+		}
+		var err error
+		ev, err = appendConsent(ctx, tx, companyID, contactID, in)
+		return err
+	})
+	return ev, err
+}
+
+// appendConsent writes a ledger row and the contact's new state, in tx.
+func appendConsent(ctx context.Context, tx *db.Tx, companyID, contactID string, in ConsentInput) (ConsentEvent, error) {
+	actor, _ := audit.ActorFrom(ctx)
+	now := db.Now()
+	ev := ConsentEvent{ID: ids.New(), Action: in.Action, Source: in.Source, Channel: strings.TrimSpace(in.Channel),
+		Wording: in.Wording, Reason: strings.TrimSpace(in.Reason), Actor: actor, CreatedAt: db.Time{Time: now}}
+	if _, err := tx.Exec(ctx, `INSERT INTO consent_events (id, company_id, contact_id, action, source, channel, wording, reason, actor_type, actor_id, actor_name, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ev.ID, companyID, contactID, ev.Action, ev.Source, ev.Channel, ev.Wording, ev.Reason,
+		actor.Type, actor.ID, actor.Name, now); err != nil {
+		return ConsentEvent{}, fmt.Errorf("consent event: %w", err)
+	}
+	state := OptedIn
+	if in.Action == "opt_out" {
+		state = OptedOut
+	}
+	if _, err := tx.Exec(ctx, `UPDATE contacts SET consent_state = ?, consent_source = ?, consent_at = ?, updated_at = ? WHERE company_id = ? AND id = ?`,
+		state, in.Source, now, now, companyID, contactID); err != nil {
+		return ConsentEvent{}, fmt.Errorf("consent state: %w", err)
+	}
+	return ev, nil
+}
+
+// ConsentHistory is a contact's ledger, newest first.
+func (s *Service) ConsentHistory(ctx context.Context, companyID, contactID string) ([]ConsentEvent, error) {
+	if _, err := s.Get(ctx, companyID, contactID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, action, source, channel, wording, reason, actor_type, actor_id, actor_name, created_at
+		  FROM consent_events WHERE company_id = ? AND contact_id = ? ORDER BY id DESC`, companyID, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("consent history: %w", err)
+	}
+	defer rows.Close()
+	out := []ConsentEvent{}
+	for rows.Next() {
+		var e ConsentEvent
+		if err := rows.Scan(&e.ID, &e.Action, &e.Source, &e.Channel, &e.Wording, &e.Reason, &e.Actor.Type, &e.Actor.ID, &e.Actor.Name, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Keywords are the words that opt a contact out or back in when they send
+// one as a whole message (applied by the inbound pipeline).
+type Keywords struct {
+	OptOut []string `json:"optout_keywords"`
+	OptIn  []string `json:"optin_keywords"`
+}

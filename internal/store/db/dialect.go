@@ -1,0 +1,25 @@
+package db
+
+// The SQL that differs between the dialects, beyond placeholders and times.
+
+// JSONText is an expression for the text of key in a JSON-object column, with
+// the arguments its placeholders take. Booleans read as 'true'/'false' and
+// numbers as their shortest text on both databases. key must be a plain
+// identifier (callers validate it); it is passed as an argument all the same.
+func JSONText(d Dialect, col, key string) (string, []any) {
+	if d == Postgres {
+		return "(" + col + " ->> ?)", []any{key}
+	}
+	path := `$."` + key + `"`
+	return "(CASE json_type(" + col + ", ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(" + col + ", ?) AS TEXT) END)",
+		[]any{path, path}
+}
+
+// JSONNumber is an expression for the numeric value of key in a JSON-object
+// column (NULL when absent).
+func JSONNumber(d Dialect, col, key string) (string, []any) {
+	if d == Postgres {
+		return "((" + col + " ->> ?)::numeric)", []any{key}
+	}
+	return "CAST(json_extract(" + col + ", ?) AS REAL)", []any{`$."` + key + `"`}
+}
