@@ -1,7 +1,7 @@
 // Saves PNGs of the main pages at desktop and phone sizes, in pt-BR and
 // English, light and dark, into test-results/screenshots/. Not a test: run
 // `npm run screenshots` and look at the pictures.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CHROME_CONTEXT, launchBrowser, startServer, watch, webDir } from "./harness.mjs";
 
@@ -19,6 +19,13 @@ const appPages = {
   invitations: "/settings/team?tab=invitations",
   "api-keys": "/settings/api-keys",
   audit: "/settings/audit",
+  contacts: "/contacts",
+  "contacts-none-found": "/contacts?q=ninguem-com-esse-nome",
+  "contacts-import": "/contacts/import",
+  segments: "/contacts/segments",
+  "segment-new": "/contacts/segments/new",
+  tags: "/settings/tags",
+  fields: "/settings/fields",
 };
 
 const server = await startServer();
@@ -44,6 +51,37 @@ try {
     const res = await setup.request.post(path, { headers, data });
     if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
   }
+  // Contacts: custom fields, tags, a few hundred people, a segment and an import.
+  const post = async (path, data) => {
+    const res = await setup.request.post(path, { headers, data });
+    if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
+    return res.json();
+  };
+  await post("/api/v1/fields", { key: "cidade", label: "Cidade", type: "text", choices: [] });
+  await post("/api/v1/fields", { key: "plano", label: "Plano", type: "choice", choices: ["Básico", "Completo"] });
+  const clientes = await post("/api/v1/tags", { name: "clientes", color: "#16a34a" });
+  const atacado = await post("/api/v1/tags", { name: "atacado", color: "#2563eb" });
+  await post("/api/v1/tags", { name: "encomendas", color: "#db2777" });
+  const first = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabi", "Hugo", "Íris", "João"];
+  const last = ["Souza", "Lima", "Oliveira", "Pereira", "Costa", "Almeida", "Ribeiro", "Martins"];
+  const cities = ["Recife", "Olinda", "São Paulo", "Campinas"];
+  let someId = "";
+  for (let i = 0; i < 120; i++) {
+    const c = await post("/api/v1/contacts", {
+      phone: `+55119${String(80000000 + i * 7919).slice(0, 8)}`,
+      name: `${first[i % first.length]} ${last[(i * 3) % last.length]}`,
+      email: i % 3 ? `cliente${i}@exemplo.com.br` : "",
+      language: "pt-BR",
+      fields: { cidade: cities[i % cities.length], plano: i % 2 ? "Básico" : "Completo" },
+      tags: i % 4 === 0 ? ["clientes", "atacado"] : i % 3 === 0 ? ["clientes"] : [],
+      notes: "",
+    });
+    if (!someId) someId = c.id;
+  }
+  await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_in", source: "form", wording: "Quero receber as promoções da padaria pelo WhatsApp.", channel: "site" });
+  await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_out", source: "agent", reason: "Pediu no balcão para não receber mais." });
+  await post("/api/v1/segments", { name: "Clientes de Recife", filter: { tags: { any: [clientes.id] }, fields: [{ key: "cidade", op: "equals", value: "Recife" }] } });
+  await post("/api/v1/segments", { name: "Atacado sem consentimento", filter: { tags: { all: [atacado.id] }, consent: "unknown" } });
   const state = await setup.storageState();
   await setup.close();
 
@@ -88,6 +126,39 @@ try {
             await p.getByRole("dialog").waitFor();
             await shot("api-key-dialog");
             await p.keyboard.press("Escape");
+          }
+          if (loggedIn) {
+            await p.goto("/contacts");
+            await p.getByTestId("contact-row").first().waitFor();
+            await p.getByTestId("contact-row").nth(1).getByRole("checkbox").check();
+            await p.getByTestId("contact-row").nth(2).getByRole("checkbox").check();
+            await shot("contacts-selected");
+            await p.goto(`/contacts?contact=${someId}`);
+            await p.getByTestId("consent-history").waitFor();
+            await p.waitForLoadState("networkidle");
+            await shot("contact-panel");
+            await p.goto("/contacts");
+            await p.locator("main").getByRole("button", { name: /Adicionar contato|Add contact/ }).first().click();
+            await p.getByRole("dialog").waitFor();
+            await p.waitForLoadState("networkidle");
+            await shot("contact-form");
+            await p.keyboard.press("Escape");
+            const csv = join(out, "..", "screenshot-import.csv");
+            writeFileSync(csv, "Nome;Telefone;E-mail;Cidade\nLuana Reis;(81) 99876-1234;luana@exemplo.com;Recife\nMarcos Dias;(81) 98765-0000;;Olinda\nSem número;12;;Recife\n");
+            await p.goto("/contacts/import");
+            await p.locator("input[type=file]").setInputFiles(csv);
+            await p.locator("main form button[type=submit]").click();
+            await p.getByTestId("import-mapping").waitFor();
+            await p.waitForLoadState("networkidle");
+            await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-import-mapping.png`), fullPage: true });
+            await p.locator("main form button[type=submit]").click();
+            await p.getByTestId("import-progress").getByRole("link").waitFor({ timeout: 30_000 });
+            await p.waitForLoadState("networkidle");
+            await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-import-report.png`), fullPage: true });
+            await p.goto("/contacts/segments");
+            await p.getByTestId("segment-row").first().getByRole("link").first().click();
+            await p.getByTestId("segment-count").getByText(/\d/).waitFor();
+            await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-segment-edit.png`), fullPage: true });
           }
           if (loggedIn && sizeName === "desktop") {
             await p.goto("/");
