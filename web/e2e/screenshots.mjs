@@ -152,7 +152,7 @@ try {
             await p.waitForLoadState("networkidle");
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-import-mapping.png`), fullPage: true });
             await p.locator("main form button[type=submit]").click();
-            await p.getByTestId("import-progress").getByRole("link").waitFor({ timeout: 30_000 });
+            await p.getByTestId("import-report").waitFor({ timeout: 30_000 });
             await p.waitForLoadState("networkidle");
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-import-report.png`), fullPage: true });
             await p.goto("/contacts/segments");

@@ -141,3 +141,13 @@ describe("api.upload", () => {
     expect(headers["Content-Type"]).toBeUndefined();
   });
 });
+
+describe("formatPhone", () => {
+  it("writes Brazilian numbers the way people read them", async () => {
+    const { formatPhone } = await import("./format");
+    expect(formatPhone("+5511987654321")).toBe("+55 11 98765-4321");
+    expect(formatPhone("+551133334444")).toBe("+55 11 3333-4444");
+    expect(formatPhone("+351912345678")).toBe("+351912345678");
+    expect(formatPhone("")).toBe("");
+  });
+});

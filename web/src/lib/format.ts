@@ -15,3 +15,14 @@ export function formatDate(iso: string | null | undefined, locale: string, timeZ
   if (Number.isNaN(d.getTime())) return "";
   return new Intl.DateTimeFormat(locale, { timeZone, day: "2-digit", month: "2-digit", year: "numeric" }).format(d);
 }
+
+/**
+ * A phone kept as E.164 ("+5511987654321") written the way people read it:
+ * "+55 11 98765-4321" for Brazil, digits grouped after the country code elsewhere.
+ */
+export function formatPhone(e164: string | null | undefined): string {
+  if (!e164) return "";
+  const m = /^\+55(\d{2})(\d{4,5})(\d{4})$/.exec(e164);
+  if (m) return `+55 ${m[1]} ${m[2]}-${m[3]}`;
+  return e164;
+}

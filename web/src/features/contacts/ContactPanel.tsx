@@ -28,6 +28,7 @@ import { QueryError } from "../../components/query-error";
 import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { useDates } from "../settings/useDates";
+import { formatPhone } from "../../lib/format";
 
 function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
@@ -205,7 +206,7 @@ function MergeDialog({ contact, open, onOpenChange }: { contact: Contact; open: 
                 <li key={c.id}>
                   <button type="button" className="w-full px-2 py-2 text-left text-sm hover:bg-muted" onClick={() => setOther(c)}>
                     <span className="font-medium">{contactName(c)}</span>
-                    <span className="ml-2 text-muted-foreground">{c.name ? c.phone : c.email}</span>
+                    <span className="ml-2 text-muted-foreground">{c.name ? formatPhone(c.phone) : c.email}</span>
                   </button>
                 </li>
               ))}
@@ -257,10 +258,7 @@ function PanelBody({ contact, onClose }: { contact: Contact; onClose: () => void
   return (
     <div data-testid="contact-panel">
       <div className="flex flex-col gap-3 border-b border-border px-4 py-4">
-        <div>
-          <p className="text-lg font-semibold break-words">{contact.name || contact.phone}</p>
-          {contact.name && <p className="text-sm text-muted-foreground tabular-nums">{contact.phone}</p>}
-        </div>
+        {contact.name && <p className="text-base tabular-nums">{formatPhone(contact.phone)}</p>}
         <div className="flex flex-wrap gap-2">
           <Button size="sm" variant="outline" onClick={() => setEditing(true)}>
             <Pencil className="h-4 w-4" aria-hidden />

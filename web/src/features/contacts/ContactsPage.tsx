@@ -34,6 +34,7 @@ import { EmptyState, Spinner } from "../../components/ui/misc";
 import { QueryError } from "../../components/query-error";
 import { useDates } from "../settings/useDates";
 import { cn } from "../../lib/cn";
+import { formatPhone } from "../../lib/format";
 
 const ROW_DESKTOP = 56;
 const ROW_PHONE = 92;
@@ -65,7 +66,7 @@ function Filters({ filter, onChange }: { filter: ListFilter; onChange: (f: ListF
     return () => window.clearTimeout(h);
   }, [text, onChange]);
   return (
-    <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr]">
+    <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[1.3fr_1fr_1fr_1fr]">
       <div className="flex flex-col gap-1.5">
         <Label htmlFor={ids.q}>{t("contacts.list.search")}</Label>
         <div className="relative">
@@ -161,7 +162,7 @@ function Row({
           </button>
           {contact.email && <div className="hidden truncate text-xs text-muted-foreground sm:block">{contact.email}</div>}
         </div>
-        <div className="truncate text-sm text-muted-foreground tabular-nums sm:text-foreground">{contact.name ? contact.phone : ""}</div>
+        <div className="truncate text-sm text-muted-foreground tabular-nums sm:text-foreground">{contact.name ? formatPhone(contact.phone) : ""}</div>
         <div className="flex min-w-0 flex-wrap gap-1 overflow-hidden sm:max-h-6">
           {contact.tags.slice(0, 3).map((tag) => (
             <TagChip key={tag.id} tag={tag} />

@@ -151,6 +151,21 @@ function TagsPick({ label, value, onChange, tags }: { label: string; value: stri
   return (
     <div className="flex flex-col gap-1.5">
       <Label htmlFor={id}>{label}</Label>
+      <Select
+        id={id}
+        value=""
+        onChange={(e) => e.target.value && onChange([...value, e.target.value])}
+        disabled={tags.length === 0}
+      >
+        <option value="">{tags.length ? t("contacts.segments.add_tag") : t("contacts.segments.no_tags")}</option>
+        {tags
+          .filter((x) => !value.includes(x.id))
+          .map((x) => (
+            <option key={x.id} value={x.id}>
+              {x.name}
+            </option>
+          ))}
+      </Select>
       {value.length > 0 && (
         <div className="flex flex-wrap gap-1.5">
           {value.map((v) => (
@@ -168,21 +183,6 @@ function TagsPick({ label, value, onChange, tags }: { label: string; value: stri
           ))}
         </div>
       )}
-      <Select
-        id={id}
-        value=""
-        onChange={(e) => e.target.value && onChange([...value, e.target.value])}
-        disabled={tags.length === 0}
-      >
-        <option value="">{tags.length ? t("contacts.segments.add_tag") : t("contacts.segments.no_tags")}</option>
-        {tags
-          .filter((x) => !value.includes(x.id))
-          .map((x) => (
-            <option key={x.id} value={x.id}>
-              {x.name}
-            </option>
-          ))}
-      </Select>
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { NavLink, Outlet, useLocation } from "react-router";
 import { useTranslation } from "react-i18next";
 import { Badge } from "../../components/ui/badge";
 import { cn } from "../../lib/cn";
+import { formatPhone } from "../../lib/format";
 import { useTitle } from "../../lib/useTitle";
 import type { Consent } from "./filters";
 import type { Tag } from "./api";
@@ -64,7 +65,7 @@ export function ContactsLayout() {
 
 /** The display name of a contact: the name, else the phone. */
 export function contactName(c: { name: string; phone: string }): string {
-  return c.name || c.phone;
+  return c.name || formatPhone(c.phone);
 }
 
 export const LANGUAGE_CHOICES = ["pt-BR", "en", "es"] as const;

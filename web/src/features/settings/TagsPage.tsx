@@ -8,7 +8,7 @@ import { TagChip } from "../contacts/parts";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../components/ui/card";
 import { Button } from "../../components/ui/button";
 import { Field, FieldError } from "../../components/ui/field";
-import { Input, Label } from "../../components/ui/input";
+import { Label } from "../../components/ui/input";
 import { Alert } from "../../components/ui/alert";
 import { Dialog, DialogContent } from "../../components/ui/dialog";
 import { EmptyState, PageHeader, Spinner } from "../../components/ui/misc";
@@ -49,7 +49,7 @@ function TagForm({ tag, onDone }: { tag?: Tag; onDone: () => void }) {
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor={colorId}>{t("tags.color")}</Label>
-        <div className="flex items-center gap-1.5" role="radiogroup" aria-label={t("tags.color")}>
+        <div className="flex flex-wrap items-center gap-1.5" role="radiogroup" aria-label={t("tags.color")}>
           {COLORS.map((c) => (
             <button
               key={c}
@@ -62,7 +62,13 @@ function TagForm({ tag, onDone }: { tag?: Tag; onDone: () => void }) {
               style={{ background: c }}
             />
           ))}
-          <Input id={colorId} type="color" value={color} onChange={(e) => setColor(e.target.value)} className="h-8 w-10 p-0.5" />
+          <input
+            id={colorId}
+            type="color"
+            value={color}
+            onChange={(e) => setColor(e.target.value)}
+            className="h-8 w-10 shrink-0 cursor-pointer rounded-md border border-input bg-background p-0.5"
+          />
         </div>
         <FieldError>{errors.fields.color}</FieldError>
       </div>
