@@ -51,7 +51,17 @@ try {
     const res = await setup.request.post(path, { headers, data });
     if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
   }
-  // Contacts: custom fields, tags, a few hundred people, a segment and an import.
+  // The contacts page before there are any, at both sizes.
+  for (const [sizeName, viewport] of Object.entries(sizes)) {
+    await page.setViewportSize(viewport);
+    await page.goto("/contacts");
+    await page.getByTestId("contacts-count").waitFor();
+    await page.locator("main").getByRole("link", { name: "Importar" }).last().waitFor();
+    await page.waitForLoadState("networkidle");
+    await page.screenshot({ path: join(out, `${sizeName}-pt-BR-light-contacts-empty.png`), fullPage: true });
+  }
+
+  // Contacts: custom fields, tags, a hundred people, two segments and an import.
   const post = async (path, data) => {
     const res = await setup.request.post(path, { headers, data });
     if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);

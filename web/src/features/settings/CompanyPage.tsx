@@ -52,8 +52,6 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
   const [tz, setTz] = useState(company.time_zone);
   const [country, setCountry] = useState(company.default_country);
   const [hours, setHours] = useState(() => fullWeek(company.business_hours));
-  // Servers from before the keyword lists do not send them; the card shows when they do.
-  const hasKeywords = Array.isArray(company.optout_keywords) && Array.isArray(company.optin_keywords);
   const [optout, setOptout] = useState<string[]>(company.optout_keywords ?? []);
   const [optin, setOptin] = useState<string[]>(company.optin_keywords ?? []);
   const optoutId = useId();
@@ -78,7 +76,8 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
         time_zone: tz,
         default_country: country,
         business_hours: hours,
-        ...(hasKeywords ? { optout_keywords: optout, optin_keywords: optin } : {}),
+        optout_keywords: optout,
+        optin_keywords: optin,
       }),
     meta: { inline: true },
     onSuccess: (data) => {
@@ -206,42 +205,40 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
           <FieldError>{hoursError}</FieldError>
         </CardContent>
       </Card>
-      {hasKeywords && (
-        <Card>
-          <CardHeader>
-            <CardTitle>{t("settings.company.keywords")}</CardTitle>
-            <CardDescription>{t("settings.company.keywords_help")}</CardDescription>
-          </CardHeader>
-          <CardContent className="grid gap-4 sm:grid-cols-2">
-            <div className="flex flex-col gap-1.5">
-              <Label htmlFor={optoutId}>{t("settings.company.optout_keywords")}</Label>
-              <ChipsInput
-                id={optoutId}
-                value={optout}
-                onChange={setOptout}
-                disabled={disabled}
-                placeholder={t("settings.company.keywords_placeholder")}
-                invalid={Boolean(errors.fields.optout_keywords)}
-              />
-              <p className="text-xs text-muted-foreground">{t("settings.company.optout_help")}</p>
-              <FieldError>{errors.fields.optout_keywords}</FieldError>
-            </div>
-            <div className="flex flex-col gap-1.5">
-              <Label htmlFor={optinId}>{t("settings.company.optin_keywords")}</Label>
-              <ChipsInput
-                id={optinId}
-                value={optin}
-                onChange={setOptin}
-                disabled={disabled}
-                placeholder={t("settings.company.keywords_placeholder")}
-                invalid={Boolean(errors.fields.optin_keywords)}
-              />
-              <p className="text-xs text-muted-foreground">{t("settings.company.optin_help")}</p>
-              <FieldError>{errors.fields.optin_keywords}</FieldError>
-            </div>
-          </CardContent>
-        </Card>
-      )}
+      <Card>
+        <CardHeader>
+          <CardTitle>{t("settings.company.keywords")}</CardTitle>
+          <CardDescription>{t("settings.company.keywords_help")}</CardDescription>
+        </CardHeader>
+        <CardContent className="grid gap-4 sm:grid-cols-2">
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={optoutId}>{t("settings.company.optout_keywords")}</Label>
+            <ChipsInput
+              id={optoutId}
+              value={optout}
+              onChange={setOptout}
+              disabled={disabled}
+              placeholder={t("settings.company.keywords_placeholder")}
+              invalid={Boolean(errors.fields.optout_keywords)}
+            />
+            <p className="text-xs text-muted-foreground">{t("settings.company.optout_help")}</p>
+            <FieldError>{errors.fields.optout_keywords}</FieldError>
+          </div>
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={optinId}>{t("settings.company.optin_keywords")}</Label>
+            <ChipsInput
+              id={optinId}
+              value={optin}
+              onChange={setOptin}
+              disabled={disabled}
+              placeholder={t("settings.company.keywords_placeholder")}
+              invalid={Boolean(errors.fields.optin_keywords)}
+            />
+            <p className="text-xs text-muted-foreground">{t("settings.company.optin_help")}</p>
+            <FieldError>{errors.fields.optin_keywords}</FieldError>
+          </div>
+        </CardContent>
+      </Card>
       {errors.form && <Alert tone="danger">{errors.form}</Alert>}
       {canEdit && (
         <div>

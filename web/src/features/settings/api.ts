@@ -16,8 +16,8 @@ export interface Company {
   default_country: string;
   business_hours: BusinessHours[];
   /** Words that, sent by a contact, stop (opt-out) or restart (opt-in) messages to them. */
-  optout_keywords?: string[];
-  optin_keywords?: string[];
+  optout_keywords: string[];
+  optin_keywords: string[];
   created_at: string;
 }
 
