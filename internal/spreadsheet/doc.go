@@ -1,14 +1,15 @@
 // Package spreadsheet turns an uploaded contacts file, CSV/TSV text or XLSX,
-// into rows of strings, one at a time, so that a file of millions of rows
-// never sits in memory as a whole.
+// into rows of strings, one at a time, so that a CSV of millions of rows
+// never sits in memory as a whole (for XLSX see below).
 //
 // Decisions:
 //
 //   - Format comes from the first bytes before the name: a zip is XLSX
 //     whatever it is called, an OLE container (an encrypted workbook or an
-//     old .xls) is refused with ErrProtectedWorkbook, a .xlsx that is not a
-//     zip is ErrCorruptWorkbook, and everything else is delimited text,
-//     because many systems write text files named .xls.
+//     old .xls) is refused with ErrProtectedWorkbook, a non-empty .xlsx that
+//     is not a zip is ErrCorruptWorkbook, an empty file has no rows, and
+//     everything else is delimited text, because many systems write text
+//     files named .xls.
 //   - Errors come in two kinds. Next returns an error only when the file
 //     itself cannot be read further; a bad record (ErrLineTooLong,
 //     ErrTooManyColumns, ErrUnclosedQuote) comes back as Row.Err and reading
