@@ -71,10 +71,10 @@ func TestMigrateAdminAndKeyRotation(t *testing.T) {
 	if code, _, stderr := runCmd(t, env, "admin", "create-user", "--company", m[1], "--email", "bad", "--password", "x"); code != 1 || !strings.Contains(stderr, "email") {
 		t.Fatalf("bad create-user: %d %s", code, stderr)
 	}
-	// The JWT signing key was created encrypted with the old key; rotate it.
+	// The JWT signing key and the suppression hash key were made with the old key; rotate them.
 	rotated := append(env[:len(env):len(env)], "MASTERIA_ENCRYPTION_KEY="+newKey+","+oldKey)
 	code, out, stderr = runCmd(t, rotated, "keys", "rotate")
-	if code != 0 || !strings.Contains(out, "re-encrypted 1 secret") {
+	if code != 0 || !strings.Contains(out, "re-encrypted 2 secret") {
 		t.Fatalf("rotate: %d %q %s", code, out, stderr)
 	}
 	// With only the new key, the product still starts (it can read its secrets).

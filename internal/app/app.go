@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,8 +18,10 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/masteria/masteria/internal/auth"
+	"github.com/masteria/masteria/internal/blobs"
 	"github.com/masteria/masteria/internal/companies"
 	"github.com/masteria/masteria/internal/config"
+	"github.com/masteria/masteria/internal/contacts"
 	"github.com/masteria/masteria/internal/httpapi"
 	"github.com/masteria/masteria/internal/jobs"
 	"github.com/masteria/masteria/internal/mail"
@@ -32,6 +35,7 @@ type App struct {
 	DB        *db.DB
 	Secrets   *secrets.Store
 	Companies *companies.Service
+	Contacts  *contacts.Service
 	Auth      *auth.Service
 	Jobs      *jobs.Queue
 	HTTP      *httpapi.Server
@@ -89,7 +93,22 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	}
 	a := &App{Config: cfg, DB: d, Secrets: secrets.NewStore(d, ring), Companies: companies.NewService(d), logger: logger}
 
+	suppressionKey, err := a.Secrets.System(ctx, "suppression_hash_key", func() ([]byte, error) {
+		k := make([]byte, 32)
+		_, err := rand.Read(k)
+		return k, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("suppression key: %w", err)
+	}
+	a.Contacts = contacts.NewService(d, a.Companies, logger, suppressionKey)
+	bucket, err := blobs.Open(ctx, cfg.BlobURL)
+	if err != nil {
+		return nil, err
+	}
+
 	workers := river.NewWorkers()
+	river.AddWorker(workers, &contacts.ImportWorker{Service: a.Contacts})
 	emailWorker := &auth.EmailWorker{Mailer: smtpMailer{mail.NewSMTP(cfg.SMTP, logger)}}
 	river.AddWorker(workers, emailWorker)
 	if a.Jobs, err = jobs.New(d, logger, jobs.Options{Workers: workers, PollInterval: opts.PollInterval}); err != nil {
@@ -103,7 +122,8 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		return nil, err
 	}
 	emailWorker.Service = a.Auth
-	a.HTTP = httpapi.New(d, a.Auth, a.Companies, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
+	a.Contacts.UseImports(bucket, a.Jobs)
+	a.HTTP = httpapi.New(d, a.Auth, a.Companies, a.Contacts, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 		CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
 }

@@ -191,7 +191,7 @@ func (s *Service) Create(ctx context.Context, companyID string, in Input) (Conta
 			return errExists()
 		}
 		id = ids.New()
-		if err := insertContact(ctx, tx, companyID, id, phone, name, email, language, fields, in.Notes); err != nil {
+		if err := s.insertContact(ctx, tx, companyID, id, phone, name, email, language, fields, in.Notes); err != nil {
 			return err
 		}
 		tagIDs, err := ensureTags(ctx, tx, companyID, tagNames)
@@ -206,7 +206,11 @@ func (s *Service) Create(ctx context.Context, companyID string, in Input) (Conta
 	return s.Get(ctx, companyID, id)
 }
 
-func insertContact(ctx context.Context, tx *db.Tx, companyID, id, phone, name, email, language string, fields map[string]any, notes string) error {
+func newID() string { return ids.New() }
+
+// insertContact adds a contact and its addresses; a number that was
+// suppressed (an opted-out contact erased earlier) starts opted out.
+func (s *Service) insertContact(ctx context.Context, tx *db.Tx, companyID, id, phone, name, email, language string, fields map[string]any, notes string) error {
 	js, err := json.Marshal(fields)
 	if err != nil {
 		return err
@@ -220,7 +224,21 @@ func insertContact(ctx context.Context, tx *db.Tx, companyID, id, phone, name, e
 		}
 		return fmt.Errorf("insert contact: %w", err)
 	}
-	return addPhoneAddresses(ctx, tx, companyID, id, phone)
+	if err := addPhoneAddresses(ctx, tx, companyID, id, phone); err != nil {
+		return err
+	}
+	var suppressed int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM suppressions WHERE company_id = ? AND phone_hash = ?`,
+		companyID, s.phoneHash(companyID, phone)).Scan(&suppressed); err != nil {
+		return fmt.Errorf("suppression: %w", err)
+	}
+	if suppressed > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE contacts SET consent_state = 'opted_out', consent_source = 'suppression', consent_at = ? WHERE id = ?`,
+			now, id); err != nil {
+			return fmt.Errorf("suppress contact: %w", err)
+		}
+	}
+	return nil
 }
 
 func addPhoneAddresses(ctx context.Context, tx *db.Tx, companyID, contactID, phone string) error {

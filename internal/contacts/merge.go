@@ -18,9 +18,6 @@ func (s *Service) Merge(ctx context.Context, companyID, survivorID, otherID stri
 	if !ids.Valid(survivorID) || !ids.Valid(otherID) {
 		return Contact{}, apierr.NotFound()
 	}
-	if survivorID == otherID {
-		return Contact{}, apierr.Field("other_id", "same_contact")
-	}
 	survivor, err := s.Get(ctx, companyID, survivorID)
 	if err != nil {
 		return Contact{}, err
@@ -28,6 +25,9 @@ func (s *Service) Merge(ctx context.Context, companyID, survivorID, otherID stri
 	other, err := s.Get(ctx, companyID, otherID)
 	if err != nil {
 		return Contact{}, err
+	}
+	if survivorID == otherID {
+		return Contact{}, apierr.Field("other_id", "same_contact")
 	}
 	fields := map[string]any{}
 	for k, v := range other.Fields {

@@ -14,9 +14,32 @@ import (
 	"github.com/masteria/masteria/internal/store/dbtest"
 )
 
-// tenantTables are the tables whose rows belong to a company; snapshot reads
-// them all for one company, so a request that changes any of them is caught.
-var tenantTables = []string{"memberships", "sessions", "api_keys", "invitations", "audit_log", "secrets"}
+// tenantTables finds every table with a company_id column, so a table added
+// by a later migration is in the snapshot without anyone listing it.
+func tenantTables(t *testing.T, d *db.DB) []string {
+	t.Helper()
+	q := `SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND p.name = 'company_id' ORDER BY 1`
+	if d.Dialect() == db.Postgres {
+		q = `SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'company_id' ORDER BY 1`
+	}
+	rows, err := d.Query(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name)
+	}
+	if len(out) < 6 {
+		t.Fatalf("found only %d tenant tables: %v", len(out), out)
+	}
+	return out
+}
 
 // snapshot is every row that belongs to a company (and its people), as text.
 func snapshot(t *testing.T, d *db.DB, companyID string) string {
@@ -43,7 +66,7 @@ func snapshot(t *testing.T, d *db.DB, companyID string) string {
 		}
 	}
 	dump("company", `SELECT * FROM companies WHERE id = ?`, companyID)
-	for _, tbl := range tenantTables {
+	for _, tbl := range tenantTables(t, d) {
 		dump(tbl, `SELECT * FROM `+tbl+` WHERE company_id = ? ORDER BY 1`, companyID)
 	}
 	dump("users", `SELECT * FROM users WHERE id IN (SELECT user_id FROM memberships WHERE company_id = ?) ORDER BY id`, companyID)
@@ -69,12 +92,27 @@ var examples = map[string]map[string]any{
 	"POST /api/v1/companies":                  {"name": "Bravo Two"},
 	"PATCH /api/v1/company":                   {"name": "Bravo Co"},
 	"PATCH /api/v1/members/{id}":              {"role": "agent"},
+	"POST /api/v1/contacts":                   {"phone": "+55 81 91234-5678", "name": "Probe"},
+	"PATCH /api/v1/contacts/{id}":             {"name": "Probe"},
+	"POST /api/v1/contacts/bulk":              {"contact_ids": []string{}, "add_tags": []string{"x"}},
+	"POST /api/v1/contacts/{id}/merge":        {"other_id": "x"},
+	"POST /api/v1/contacts/{id}/consent":      {"action": "opt_out", "source": "agent", "reason": "probe"},
+	"POST /api/v1/tags":                       {"name": "probe"},
+	"PATCH /api/v1/tags/{id}":                 {"name": "probe"},
+	"POST /api/v1/fields":                     {"key": "probe", "type": "text"},
+	"PATCH /api/v1/fields/{id}":               {"label": "Probe"},
+	"POST /api/v1/segments":                   {"name": "probe", "filter": map[string]any{"q": "x"}},
+	"PATCH /api/v1/segments/{id}":             {"name": "probe"},
+	"POST /api/v1/segments/count":             {"filter": map[string]any{"tags": map[string]any{"any": []string{"x"}}}},
 	"POST /api/v1/invitations":                {"email": "probe@bravo.example", "role": "agent"},
 	"POST /api/v1/api-keys":                   {"name": "Probe key"},
 }
 
-// takesNoBody are the writes that read no body.
+// takesNoBody are the writes that read no JSON body (uploads are multipart
+// and carry no ids).
 var takesNoBody = map[string]bool{
+	"POST /api/v1/contacts/import/preview":  true,
+	"POST /api/v1/contacts/import":          true,
 	"POST /api/v1/auth/logout":             true,
 	"POST /api/v1/auth/email/resend":       true,
 	"POST /api/v1/members/{id}/reset-link": true,
@@ -93,7 +131,11 @@ func isIDField(name string) bool {
 // A's objects in the path. It also proves agents are refused admin routes.
 func TestTenantIsolationOnEveryRoute(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		// The walk sends thousands of requests as one company: no rate limit.
+		httpOptions[t] = httpapi.Options{CompanyRate: 1e6, CompanyBurst: 1e6, KeyRate: 1e6, KeyBurst: 1e6}
+		defer delete(httpOptions, t)
 		e := setup(t, d)
+		e.startJobs()
 
 		// Company A, with one of everything.
 		ownerA, companyA := e.signup("Alpha Secret Co", "alpha-owner@alpha.example")
@@ -107,16 +149,30 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 		if err := d.QueryRow(context.Background(), `SELECT id FROM audit_log WHERE company_id = ? ORDER BY id LIMIT 1`, companyA).Scan(&auditA); err != nil {
 			t.Fatal(err)
 		}
-		foreignIDs := []string{companyA, ownerAID, agentA, invA["id"].(string), keyA["id"].(string), auditA}
-		secrets := append([]string{"Alpha Secret Co", "alpha.example", "Alpha integration"}, foreignIDs...)
+		fieldA := ownerA.must(201, "POST", "/api/v1/fields", map[string]any{"key": "alpha_city", "label": "Alpha City", "type": "text"})
+		tagA := ownerA.must(201, "POST", "/api/v1/tags", map[string]any{"name": "alpha-vip"})
+		contactA := ownerA.must(201, "POST", "/api/v1/contacts", map[string]any{"phone": "+55 11 98765-4321", "name": "Alpha Customer",
+			"fields": map[string]any{"alpha_city": "Alphaville"}, "tags": []string{"alpha-vip"}})
+		otherContactA := ownerA.must(201, "POST", "/api/v1/contacts", map[string]any{"phone": "+55 11 98765-0000", "name": "Alpha Other"})
+		ownerA.must(201, "POST", "/api/v1/contacts/"+contactA["id"].(string)+"/consent", map[string]any{"action": "opt_in", "source": "form", "wording": "Alpha wording"})
+		segA := ownerA.must(201, "POST", "/api/v1/segments", map[string]any{"name": "Alpha segment", "filter": map[string]any{"q": "alpha"}})
+		impA := importCSV(t, ownerA, "Nome;Telefone\nAlpha Imported;(11) 99999-1234\n", nil)
+		foreignIDs := []string{companyA, ownerAID, agentA, invA["id"].(string), keyA["id"].(string), auditA,
+			fieldA["id"].(string), tagA["id"].(string), contactA["id"].(string), otherContactA["id"].(string), segA["id"].(string), impA}
+		secrets := append([]string{"Alpha Secret Co", "alpha.example", "Alpha integration", "Alpha Customer", "Alphaville",
+			"alpha-vip", "Alpha wording", "Alpha segment", "Alpha Imported", "98765", "99999"}, foreignIDs...)
 
 		// Company B, whose owner and agent probe.
 		_, companyB := e.signup("Bravo Co", "bravo-owner@bravo.example")
-		ownerB := func() *client { // a fresh session per request: logout and password routes end sessions
+		login := func() *client {
 			c := e.anon()
 			c.token = c.must(200, "POST", "/api/v1/auth/login", map[string]any{"email": "bravo-owner@bravo.example", "password": goodPassword})["token"].(string)
 			return c
 		}
+		// One session for all probes, renewed after the routes that end or move it.
+		bravo := login()
+		ownerB := func() *client { return bravo }
+		endsSession := map[string]bool{"/api/v1/auth/logout": true, "/api/v1/me/password": true, "/api/v1/auth/switch": true}
 		agentB, _ := e.invite(ownerB(), "bravo-agent@bravo.example", "agent")
 
 		query := url.Values{"company_id": {companyA}, "user_id": {ownerAID}, "id": {agentA}, "cursor": {auditA}}.Encode()
@@ -171,6 +227,9 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 					c := ownerB()
 					beforeB := snapshot(t, d, companyB)
 					r := c.do(rt.Method, variant.path, variant.body)
+					if endsSession[rt.Path] {
+						bravo = login()
+					}
 					where := fmt.Sprintf("%s %s (%s)", rt.Method, variant.path, variant.name)
 					if r.status >= 500 {
 						t.Errorf("%s: server error %d: %s", where, r.status, r.body)

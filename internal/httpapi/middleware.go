@@ -142,7 +142,7 @@ func (s *Server) guard(rt Route) http.Handler {
 			return
 		}
 		if p.Cookie && isUnsafe(r.Method) {
-			if err := s.checkCSRF(r, p); err != nil {
+			if err := s.checkCSRF(r, p, rt.Multipart()); err != nil {
 				s.writeError(w, r, err)
 				return
 			}
@@ -192,13 +192,14 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 
 // checkCSRF: the X-CSRF-Token of the session, JSON bodies only, and an
 // Origin of this server.
-func (s *Server) checkCSRF(r *http.Request, p auth.Principal) error {
+func (s *Server) checkCSRF(r *http.Request, p auth.Principal, multipart bool) error {
 	forbidden := apierr.New(http.StatusForbidden, "csrf_failed", "The request did not come from Masteria's own pages. Reload the page and try again.")
 	if !s.sameOrigin(r) || r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") != "same-origin" {
 		return forbidden
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !(multipart && mt == "multipart/form-data")) {
 			return forbidden
 		}
 	}

@@ -38,6 +38,16 @@ type Route struct {
 	handle   http.HandlerFunc
 }
 
+// multipartRoutes take multipart/form-data (file uploads) where the others
+// take JSON; the CSRF token is still required.
+var multipartRoutes = map[string]bool{
+	"POST /api/v1/contacts/import/preview": true,
+	"POST /api/v1/contacts/import":         true,
+}
+
+// Multipart says whether the route takes a file upload.
+func (rt Route) Multipart() bool { return multipartRoutes[rt.Method+" "+rt.Path] }
+
 var notFoundRoute = apierr.New(http.StatusNotFound, "route_not_found", "No such API route.")
 
 // Routes is the whole API: every route and the role it needs. Unlisted means
@@ -76,5 +86,39 @@ func (s *Server) Routes() []Route {
 		{"DELETE", "/api/v1/api-keys/{id}", Admin, true, s.revokeAPIKey},
 
 		{"GET", "/api/v1/audit", Admin, false, s.auditLog},
+
+		{"GET", "/api/v1/contacts", Agent, false, s.listContacts},
+		{"POST", "/api/v1/contacts", Agent, false, s.createContact},
+		{"GET", "/api/v1/contacts/count", Agent, false, s.countContacts},
+		{"GET", "/api/v1/contacts/export", Admin, false, s.exportContacts},
+		{"POST", "/api/v1/contacts/bulk", Agent, false, s.bulkContacts},
+		{"GET", "/api/v1/contacts/{id}", Agent, false, s.getContact},
+		{"PATCH", "/api/v1/contacts/{id}", Agent, false, s.updateContact},
+		{"DELETE", "/api/v1/contacts/{id}", Admin, false, s.deleteContact},
+		{"GET", "/api/v1/contacts/{id}/export", Admin, false, s.exportContact},
+		{"POST", "/api/v1/contacts/{id}/merge", Agent, false, s.mergeContact},
+		{"GET", "/api/v1/contacts/{id}/consent", Agent, false, s.consentHistory},
+		{"POST", "/api/v1/contacts/{id}/consent", Agent, false, s.recordConsent},
+		{"POST", "/api/v1/contacts/import/preview", Admin, false, s.previewImport},
+		{"POST", "/api/v1/contacts/import", Admin, false, s.startImport},
+		{"GET", "/api/v1/imports", Admin, false, s.listImports},
+		{"GET", "/api/v1/imports/{id}", Admin, false, s.getImport},
+		{"GET", "/api/v1/imports/{id}/report.csv", Admin, false, s.importReport},
+
+		{"GET", "/api/v1/tags", Agent, false, s.listTags},
+		{"POST", "/api/v1/tags", Agent, false, s.createTag},
+		{"PATCH", "/api/v1/tags/{id}", Agent, false, s.updateTag},
+		{"DELETE", "/api/v1/tags/{id}", Admin, false, s.deleteTag},
+		{"GET", "/api/v1/fields", Agent, false, s.listFields},
+		{"POST", "/api/v1/fields", Admin, false, s.createField},
+		{"PATCH", "/api/v1/fields/{id}", Admin, false, s.updateField},
+		{"DELETE", "/api/v1/fields/{id}", Admin, false, s.deleteField},
+		{"GET", "/api/v1/segments", Agent, false, s.listSegments},
+		{"POST", "/api/v1/segments", Agent, false, s.createSegment},
+		{"POST", "/api/v1/segments/count", Agent, false, s.countFilter},
+		{"GET", "/api/v1/segments/{id}", Agent, false, s.getSegment},
+		{"PATCH", "/api/v1/segments/{id}", Agent, false, s.updateSegment},
+		{"DELETE", "/api/v1/segments/{id}", Agent, false, s.deleteSegment},
+		{"GET", "/api/v1/segments/{id}/count", Agent, false, s.segmentCount},
 	}
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/masteria/masteria/internal/audit"
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/companies"
+	"github.com/masteria/masteria/internal/contacts"
 	"github.com/masteria/masteria/internal/store/db"
 )
 
@@ -60,6 +61,7 @@ type Server struct {
 	db        *db.DB
 	auth      *auth.Service
 	companies *companies.Service
+	contacts  *contacts.Service
 	audit     *audit.Log
 	logger    *slog.Logger
 	opts      Options
@@ -75,14 +77,14 @@ type Server struct {
 }
 
 // New builds the Server and its routes.
-func New(d *db.DB, a *auth.Service, co *companies.Service, logger *slog.Logger, opts Options) *Server {
+func New(d *db.DB, a *auth.Service, co *companies.Service, ct *contacts.Service, logger *slog.Logger, opts Options) *Server {
 	if opts.CompanyRate == 0 {
 		opts.CompanyRate, opts.CompanyBurst = 50, 300
 	}
 	if opts.KeyRate == 0 {
 		opts.KeyRate, opts.KeyBurst = 20, 100
 	}
-	s := &Server{db: d, auth: a, companies: co, audit: audit.NewLog(d), logger: logger, opts: opts,
+	s := &Server{db: d, auth: a, companies: co, contacts: ct, audit: audit.NewLog(d), logger: logger, opts: opts,
 		limiters: map[string]*rate.Limiter{}, mux: http.NewServeMux()}
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -147,3 +147,36 @@ func zipOf(t *testing.T, name, content string) []byte {
 	}
 	return buf.Bytes()
 }
+
+func BenchmarkXLSX(b *testing.B) {
+	const rows = 20_000
+	f := excelize.NewFile()
+	sw, err := f.NewStreamWriter(f.GetSheetName(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		row := []any{"Conceição", 5511900000000 + i, "pessoa@exemplo.com.br", "São Paulo", float64(i%1000) + 0.5, "cliente"}
+		if err := sw.SetRow(cell, row); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		_, got := readAll(b, data, "b.xlsx", Options{})
+		if len(got) != rows || got[rows-1].Err != nil {
+			b.Fatalf("got %d rows", len(got))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/rows, "ns/row")
+}
