@@ -33,6 +33,14 @@ async function openPage(t) {
 
 const row = (page, text) => page.getByTestId("contact-row").filter({ hasText: text });
 
+/** A new contact opens in the side panel; close it before going on with the list. */
+async function closePanel(page, name) {
+  const panel = page.getByRole("dialog", { name });
+  await panel.getByTestId("contact-panel").waitFor();
+  await page.keyboard.press("Escape");
+  await panel.waitFor({ state: "detached" });
+}
+
 describe("Contacts", () => {
   before(async () => {
     server = await startServer();
@@ -74,10 +82,10 @@ describe("Contacts", () => {
     await dialog.getByLabel("E-mail").fill("maria@example.com");
     await dialog.getByRole("button", { name: "Adicionar contato" }).click();
     await dialog.waitFor({ state: "detached" });
-    const panel = page.getByTestId("contact-panel");
-    await panel.getByText("Maria Oliveira").first().waitFor();
+    const panel = page.getByRole("dialog", { name: "Maria Oliveira" });
+    await panel.getByText("+55 11 98765-4321").waitFor();
     await panel.getByText("Sem registro").waitFor();
-    await page.keyboard.press("Escape");
+    await closePanel(page, "Maria Oliveira");
     await row(page, "Maria Oliveira").waitFor();
     await page.getByTestId("contacts-count").getByText("1 contato").waitFor();
 
@@ -99,7 +107,7 @@ describe("Contacts", () => {
     await dialog.getByLabel("Nome").fill("João Pereira");
     await dialog.getByRole("button", { name: "Adicionar contato" }).click();
     await dialog.waitFor({ state: "detached" });
-    await page.keyboard.press("Escape");
+    await closePanel(page, "João Pereira");
     await page.getByTestId("contacts-count").getByText("2 contatos").waitFor();
 
     await page.getByLabel("Buscar").fill("Maria");
