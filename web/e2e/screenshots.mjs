@@ -55,8 +55,7 @@ try {
   for (const [sizeName, viewport] of Object.entries(sizes)) {
     await page.setViewportSize(viewport);
     await page.goto("/contacts");
-    await page.getByTestId("contacts-count").waitFor();
-    await page.locator("main").getByRole("link", { name: "Importar" }).last().waitFor();
+    await page.getByText("Nenhum contato ainda").waitFor();
     await page.waitForLoadState("networkidle");
     await page.screenshot({ path: join(out, `${sizeName}-pt-BR-light-contacts-empty.png`), fullPage: true });
   }

@@ -274,7 +274,7 @@ export function ContactsPage() {
 
   return (
     <div className="flex flex-col gap-4">
-      <div className="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
+      <div className={cn("flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between", nothingAtAll && "hidden")}>
         <p className="text-sm text-muted-foreground" data-testid="contacts-count" aria-live="polite">
           {total !== undefined
             ? filtered
