@@ -66,8 +66,8 @@ function Filters({ filter, onChange }: { filter: ListFilter; onChange: (f: ListF
     return () => window.clearTimeout(h);
   }, [text, onChange]);
   return (
-    <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[1.3fr_1fr_1fr_1fr]">
-      <div className="flex flex-col gap-1.5">
+    <div className="grid grid-cols-2 gap-3 lg:grid-cols-[1.3fr_1fr_1fr_1fr]">
+      <div className="col-span-2 flex flex-col gap-1.5 lg:col-span-1">
         <Label htmlFor={ids.q}>{t("contacts.list.search")}</Label>
         <div className="relative">
           <Search className="pointer-events-none absolute top-3 left-3 h-4 w-4 text-muted-foreground" aria-hidden />
@@ -105,7 +105,7 @@ function Filters({ filter, onChange }: { filter: ListFilter; onChange: (f: ListF
           ))}
         </Select>
       </div>
-      <div className="flex flex-col gap-1.5">
+      <div className="col-span-2 flex flex-col gap-1.5 sm:col-span-1">
         <Label htmlFor={ids.segment}>{t("contacts.fields.segment")}</Label>
         <Select id={ids.segment} value={filter.segment} onChange={(e) => onChange({ ...filter, segment: e.target.value })}>
           <option value="">{t("contacts.list.all_contacts")}</option>

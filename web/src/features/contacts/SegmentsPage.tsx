@@ -22,6 +22,7 @@ import {
   OPS_BY_TYPE,
   draftFromFilter,
   filterFromDraft,
+  opLabelKey,
   opNeedsValue,
   type Draft,
   type FieldOp,
@@ -258,7 +259,7 @@ function ConditionRow({
       <Select aria-label={t("contacts.segments.op_of", { n })} value={cond.op} onChange={(e) => onChange({ ...cond, op: e.target.value as FieldOp })}>
         {ops.map((op) => (
           <option key={op} value={op}>
-            {t(`contacts.ops.${op}`)}
+            {t(opLabelKey(def?.type, op))}
           </option>
         ))}
       </Select>

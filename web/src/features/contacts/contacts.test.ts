@@ -10,6 +10,8 @@ import {
   listFilterFromParams,
   listFilterToParams,
   listQueryString,
+  OPS_BY_TYPE,
+  opLabelKey,
   toBulkFilter,
   type ListFilter,
 } from "./filters";
@@ -72,6 +74,13 @@ describe("toBulkFilter", () => {
 
 describe("segment filter builder", () => {
   const types = { city: "text", age: "number", vip: "boolean", birthday: "date", plan: "choice" } as const;
+
+  it("names number comparisons as less and more than", () => {
+    expect(opLabelKey("number", "before")).toBe("contacts.ops.less");
+    expect(opLabelKey("number", "after")).toBe("contacts.ops.greater");
+    expect(opLabelKey("date", "before")).toBe("contacts.ops.before");
+    expect(OPS_BY_TYPE.boolean).toEqual(["equals", "empty", "not_empty"]);
+  });
 
   it("gives an empty filter for an empty draft", () => {
     const out = filterFromDraft(emptyDraft(), types);
@@ -183,12 +192,14 @@ describe("import progress", () => {
 describe("translations the contacts pages build at run time", () => {
   it("exist in both languages", async () => {
     const { default: i18n } = await import("../../i18n");
-    const { CONSENTS, OPS_BY_TYPE, DATE_RANGES } = await import("./filters");
+    const { CONSENTS, DATE_RANGES } = await import("./filters");
     const { CONSENT_SOURCES } = await import("./api");
     const keys = [
       ...mappingTargets([]).map((x) => x.labelKey!),
       ...CONSENTS.flatMap((c) => [`contacts.consent.${c}`, `contacts.consent_help.${c}`]),
       ...[...new Set(Object.values(OPS_BY_TYPE).flat())].map((op) => `contacts.ops.${op}`),
+      "contacts.ops.less",
+      "contacts.ops.greater",
       ...DATE_RANGES.map((r) => `contacts.segments.range.${r}`),
       ...CONSENT_SOURCES.map((s) => `contacts.sources.${s}`),
       ...Object.keys(OPS_BY_TYPE).map((x) => `fields.types.${x}`),

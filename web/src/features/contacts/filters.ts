@@ -106,11 +106,18 @@ export function toBulkFilter(f: ListFilter, segment?: Filter | null): Filter | n
 
 export const OPS_BY_TYPE: Record<FieldType, FieldOp[]> = {
   text: ["equals", "contains", "empty", "not_empty"],
-  number: ["equals", "empty", "not_empty"],
+  number: ["equals", "before", "after", "empty", "not_empty"],
   date: ["equals", "before", "after", "empty", "not_empty"],
   boolean: ["equals", "empty", "not_empty"],
   choice: ["equals", "empty", "not_empty"],
 };
+
+/** The translation key of an operator's name: for numbers "before"/"after" read as less/more than. */
+export function opLabelKey(type: FieldType | undefined, op: FieldOp): string {
+  if (type === "number" && op === "before") return "contacts.ops.less";
+  if (type === "number" && op === "after") return "contacts.ops.greater";
+  return `contacts.ops.${op}`;
+}
 
 export function opNeedsValue(op: FieldOp): boolean {
   return op !== "empty" && op !== "not_empty";
