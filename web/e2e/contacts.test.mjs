@@ -253,4 +253,57 @@ describe("Contacts", () => {
     assert.match(body, /Maria Oliveira/);
     assert.doesNotMatch(body, /João Pereira/);
   });
+
+  it("tags and then deletes every contact matching the filter, beyond the rows loaded", async (t) => {
+    const { page } = await openPage(t);
+    await page.goto("/contacts");
+    const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
+    const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
+    for (let i = 0; i < 130; i++) {
+      const res = await page.request.post("/api/v1/contacts", {
+        headers,
+        data: { phone: `+55319${String(70000000 + i * 37).padStart(8, "0")}`, name: `Lote ${String(i).padStart(3, "0")}` },
+      });
+      assert.equal(res.status(), 201, await res.text());
+    }
+    await page.goto("/contacts?q=Lote");
+    await page.getByTestId("contacts-count").getByText("130 contatos encontrados").waitFor();
+    await row(page, "Lote 129").waitFor();
+    await page.getByRole("checkbox", { name: "Selecionar todos" }).check();
+    const bar = page.getByTestId("bulk-bar");
+    await bar.getByRole("button", { name: "Selecionar todos os 130 contatos do filtro" }).click();
+    await bar.getByText("Todos os contatos do filtro estão selecionados.").waitFor();
+    await bar.getByRole("button", { name: "Adicionar etiqueta" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Etiqueta").fill("lote");
+    const bulk = page.waitForRequest((r) => r.url().endsWith("/api/v1/contacts/bulk"));
+    await dialog.getByRole("button", { name: "Adicionar etiqueta" }).click();
+    assert.deepEqual(JSON.parse((await bulk).postData()).filter, { q: "Lote" });
+    await page.getByText("130 contatos atualizados.").waitFor();
+
+    await page.getByLabel("Etiqueta", { exact: true }).selectOption({ label: "lote" });
+    await page.getByTestId("contacts-count").getByText("130 contatos encontrados").waitFor();
+    // Only the first page is loaded; scrolling the list brings the next one.
+    assert.equal(await row(page, "Lote 000").count(), 0);
+    for (let i = 0; i < 50 && (await row(page, "Lote 000").count()) === 0; i++) {
+      await page.getByTestId("contacts-scroll").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await page.waitForTimeout(100);
+    }
+    await row(page, "Lote 000").waitFor();
+    // Rows are virtualized: only a screenful or so is in the page at a time.
+    assert.ok((await page.getByTestId("contact-row").count()) < 60);
+
+    await page.reload();
+    await page.getByTestId("contacts-count").getByText("130 contatos encontrados").waitFor();
+    await page.getByRole("checkbox", { name: "Selecionar todos" }).check();
+    await bar.getByRole("button", { name: "Selecionar todos os 130 contatos do filtro" }).click();
+    await bar.getByRole("button", { name: "Apagar" }).click();
+    const confirm = page.getByRole("dialog", { name: "Apagar 130 contatos?" });
+    await confirm.getByText("não dá para desfazer").waitFor();
+    await confirm.getByTestId("confirm").click();
+    await page.getByText("130 contatos apagados.").waitFor();
+    await page.getByTestId("contacts-count").getByText("Nenhum contato encontrado").waitFor();
+    await page.goto("/contacts");
+    await page.getByTestId("contacts-count").getByText("4 contatos").waitFor();
+  });
 });
