@@ -419,7 +419,8 @@ type ImportWorker struct {
 // Timeout: a million rows take about a minute; leave room for slow disks.
 func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
 
-const importBatch = 2000
+// importBatch is how many rows one transaction writes (a variable for tests).
+var importBatch = 2000
 
 // Work runs (or resumes) one import.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
