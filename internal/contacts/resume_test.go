@@ -76,3 +76,42 @@ func TestImportResumesAfterAnInterruption(t *testing.T) {
 		}
 	})
 }
+
+// TestImportRejectsHugeLinesAndWideRowsAndGoesOn: a 10 MB line and a row of
+// 500 columns are rejected with their reason; the rows around them import.
+func TestImportRejectsHugeLinesAndWideRowsAndGoesOn(t *testing.T) {
+	d := dbtest.SQLite(t)
+	s, companyID := newService(t, d)
+	ctx := context.Background()
+	var b strings.Builder
+	b.WriteString("Nome;Telefone\n")
+	b.WriteString("Antes;(21) 99999-0001\n")
+	b.WriteString("Enorme;" + strings.Repeat("x", 10<<20) + "\n")
+	b.WriteString("Larga" + strings.Repeat(";c", 499) + "\n")
+	b.WriteString("Depois;(21) 99999-0002\n")
+	path := t.TempDir() + "/c.csv"
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open(path)
+	defer f.Close()
+	imp, err := s.StartImport(ctx, companyID, "c.csv", f, int64(b.Len()), nil, contacts.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &contacts.ImportWorker{Service: s}
+	if err := w.Work(ctx, &river.Job[contacts.ImportArgs]{JobRow: &rivertype.JobRow{}, Args: contacts.ImportArgs{ImportID: imp.ID, CompanyID: companyID}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.GetImport(ctx, companyID, imp.ID)
+	if got.Created != 2 || got.Rejected != 2 || got.Status != "completed" {
+		t.Fatalf("import: %+v", got)
+	}
+	var out strings.Builder
+	if err := s.Report(ctx, companyID, imp.ID, "en", &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "3,The line is too long") || !strings.Contains(out.String(), "4,The line has too many columns") {
+		t.Fatalf("report:\n%.500s", out.String())
+	}
+}
