@@ -253,10 +253,9 @@ func addPhoneAddresses(ctx context.Context, tx *db.Tx, companyID, contactID, pho
 
 // contactByPhone finds the contact any spelling of phone reaches ("" if none).
 func contactByPhone(ctx context.Context, q db.Querier, companyID, phone string) (string, error) {
-	vals := append([]string{phone}, phoneAliases(phone)...)
 	var id string
 	err := q.QueryRow(ctx, `SELECT contact_id FROM contact_addresses
-		WHERE company_id = ? AND kind = 'phone' AND value IN (?, ?) LIMIT 1`, companyID, vals[0], vals[len(vals)-1]).Scan(&id)
+		WHERE company_id = ? AND kind = 'phone' AND value = ?`, companyID, phone).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/masteria/masteria/internal/audit"
 	"github.com/masteria/masteria/internal/spreadsheet"
 	"github.com/masteria/masteria/internal/store/db"
 )
@@ -64,11 +65,11 @@ func (r *importRun) cell(row []string, target string) string {
 	return strings.TrimSpace(row[i])
 }
 
-// rejection is a row that could not be imported and why (a reason code).
-type rejection struct {
-	line   int
-	reason string
-	raw    string
+// parsedRow is a row read and checked, ready to be written.
+type parsedRow struct {
+	row    spreadsheet.Row
+	p      parsed
+	reason string // rejection reason code; "" when p is good
 }
 
 type batchCounts struct{ created, updated, skipped, rejected int }
@@ -145,33 +146,77 @@ func (r *importRun) parse(row spreadsheet.Row) (parsed, string) {
 	return p, ""
 }
 
-// importBatch writes one batch and advances the import in the same transaction.
-func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun, rows []spreadsheet.Row) error {
+// importBatch writes one batch and advances the import in the same
+// transaction. New contacts, the common case, are written with a handful of
+// multi-row statements per batch; rows whose number already has a contact
+// (or repeats within the batch) take the row-by-row merge path.
+func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun, rows []parsedRow) error {
 	var n batchCounts
-	last := rows[len(rows)-1].Line
+	last := rows[len(rows)-1].row.Line
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
-		for _, row := range rows {
-			p, reason := run.parse(row)
-			if reason == "" {
-				var err error
-				if reason, err = s.importRow(ctx, tx, run, p, &n); err != nil {
-					return err
+		var rejects [][]any
+		reject := func(row spreadsheet.Row, reason string) {
+			n.rejected++
+			raw := strings.Join(row.Cells, ";")
+			if len(raw) > 1000 {
+				raw = raw[:1000]
+			}
+			rejects = append(rejects, []any{a.CompanyID, a.ImportID, row.Line, reason, strings.ToValidUTF8(raw, "?")})
+		}
+		var items []parsed
+		var lines []spreadsheet.Row
+		var phones []string
+		for _, pr := range rows {
+			row, p, reason := pr.row, pr.p, pr.reason
+			if reason != "" {
+				reject(row, reason)
+				continue
+			}
+			items = append(items, p)
+			lines = append(lines, row)
+			phones = append(phones, p.phone)
+			phones = append(phones, phoneAliases(p.phone)...)
+		}
+		existing, err := lookupPhones(ctx, tx, a.CompanyID, phones)
+		if err != nil {
+			return err
+		}
+		inBatch := map[string]bool{}
+		var fresh []parsed
+		var slow []int
+		for i, p := range items {
+			keys := append([]string{p.phone}, phoneAliases(p.phone)...)
+			known := false
+			for _, k := range keys {
+				if existing[k] || inBatch[k] {
+					known = true
 				}
+			}
+			if known {
+				slow = append(slow, i)
+				continue
+			}
+			for _, k := range keys {
+				inBatch[k] = true
+			}
+			fresh = append(fresh, p)
+		}
+		if err := s.insertFresh(ctx, tx, run, fresh); err != nil {
+			return err
+		}
+		n.created += len(fresh)
+		for _, i := range slow {
+			reason, err := s.importRow(ctx, tx, run, items[i], &n)
+			if err != nil {
+				return err
 			}
 			if reason != "" {
-				n.rejected++
-				raw := strings.Join(row.Cells, ";")
-				if len(raw) > 1000 {
-					raw = raw[:1000]
-				}
-				if !utf8.ValidString(raw) {
-					raw = strings.ToValidUTF8(raw, "?")
-				}
-				if _, err := tx.Exec(ctx, `INSERT INTO import_rejections (company_id, import_id, line, reason, raw) VALUES (?, ?, ?, ?, ?)
-					ON CONFLICT DO NOTHING`, a.CompanyID, a.ImportID, row.Line, reason, raw); err != nil {
-					return fmt.Errorf("reject row: %w", err)
-				}
+				reject(lines[i], reason)
 			}
+		}
+		if err := db.InsertMany(ctx, tx, "import_rejections", []string{"company_id", "import_id", "line", "reason", "raw"}, rejects,
+			"ON CONFLICT DO NOTHING"); err != nil {
+			return err
 		}
 		// The resume point moves only forward, so a batch that somehow ran
 		// twice is not counted twice.
@@ -187,6 +232,111 @@ func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun,
 		}
 		return nil
 	})
+}
+
+// lookupPhones returns which of the phone spellings already reach a contact.
+func lookupPhones(ctx context.Context, tx *db.Tx, companyID string, phones []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for start := 0; start < len(phones); start += 1000 {
+		chunk := phones[start:min(start+1000, len(phones))]
+		rows, err := tx.Query(ctx, `SELECT value FROM contact_addresses WHERE company_id = ? AND kind = 'phone' AND value IN (`+marks(len(chunk))+`)`,
+			append([]any{companyID}, anys(chunk)...)...)
+		if err != nil {
+			return nil, fmt.Errorf("look up phones: %w", err)
+		}
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[v] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// insertFresh writes contacts whose numbers are new, with their addresses,
+// tags and opt-in, in multi-row statements. Numbers suppressed earlier start
+// opted out, and are not opted in by the import.
+func (s *Service) insertFresh(ctx context.Context, tx *db.Tx, run *importRun, fresh []parsed) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	hashes := make([]string, len(fresh))
+	for i, p := range fresh {
+		hashes[i] = s.phoneHash(run.companyID, p.phone)
+	}
+	suppressed := map[string]bool{}
+	for start := 0; start < len(hashes); start += 1000 {
+		chunk := hashes[start:min(start+1000, len(hashes))]
+		rows, err := tx.Query(ctx, `SELECT phone_hash FROM suppressions WHERE company_id = ? AND phone_hash IN (`+marks(len(chunk))+`)`,
+			append([]any{run.companyID}, anys(chunk)...)...)
+		if err != nil {
+			return fmt.Errorf("suppressions: %w", err)
+		}
+		for rows.Next() {
+			var h string
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return err
+			}
+			suppressed[h] = true
+		}
+		rows.Close()
+	}
+	now := db.Now()
+	actor, _ := audit.ActorFrom(ctx)
+	var contactRows, addrRows, tagRows, consentRows [][]any
+	for i, p := range fresh {
+		id := newID()
+		js, err := json.Marshal(p.fields)
+		if err != nil {
+			return err
+		}
+		state, source := Unknown, ""
+		var at any
+		switch {
+		case suppressed[hashes[i]]:
+			state, source, at = OptedOut, "suppression", now
+		case run.opts.OptInSource != "":
+			state, source, at = OptedIn, run.opts.OptInSource, now
+			consentRows = append(consentRows, []any{newID(), run.companyID, id, "opt_in", run.opts.OptInSource, "", run.opts.OptInWording, "",
+				actor.Type, actor.ID, actor.Name, now})
+		}
+		contactRows = append(contactRows, []any{id, run.companyID, p.phone, p.name, p.email, p.language, string(js), p.notes,
+			searchText(p.name, p.phone, p.email), state, source, at, now, now})
+		for _, v := range append([]string{p.phone}, phoneAliases(p.phone)...) {
+			addrRows = append(addrRows, []any{run.companyID, id, "phone", v, now})
+		}
+		rowTags, err := run.resolveTags(ctx, tx, p.tags)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, t := range append(append([]string{}, run.tagIDs...), rowTags...) {
+			if !seen[t] {
+				seen[t] = true
+				tagRows = append(tagRows, []any{run.companyID, id, t})
+			}
+		}
+	}
+	if err := db.InsertMany(ctx, tx, "contacts", []string{"id", "company_id", "phone", "name", "email", "language", "fields", "notes", "search",
+		"consent_state", "consent_source", "consent_at", "created_at", "updated_at"}, contactRows, ""); err != nil {
+		return err
+	}
+	if err := db.InsertMany(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows, ""); err != nil {
+		return err
+	}
+	if err := db.InsertMany(ctx, tx, "contact_tags", []string{"company_id", "contact_id", "tag_id"}, tagRows, ""); err != nil {
+		return err
+	}
+	return db.InsertMany(ctx, tx, "consent_events", []string{"id", "company_id", "contact_id", "action", "source", "channel", "wording", "reason",
+		"actor_type", "actor_id", "actor_name", "created_at"}, consentRows, "")
 }
 
 // importRow creates or updates one contact; it returns a rejection reason,

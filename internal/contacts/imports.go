@@ -419,7 +419,8 @@ type ImportWorker struct {
 // Timeout: a million rows take about a minute; leave room for slow disks.
 func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
 
-const importBatch = 500
+// importBatch is how many rows one transaction writes (a variable for tests).
+var importBatch = 2000
 
 // Work runs (or resumes) one import.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
@@ -478,24 +479,47 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return s.failImport(ctx, a, err.Error())
 	}
 	run.columns(headers)
-	batch := make([]spreadsheet.Row, 0, importBatch)
-	for {
-		row, err := r.Next()
-		if err != nil && err != io.EOF {
-			return s.failImport(ctx, a, err.Error())
-		}
-		if err == nil && row.Line > nextLine {
-			batch = append(batch, row)
-		}
-		if len(batch) == importBatch || (err == io.EOF && len(batch) > 0) {
-			if berr := s.importBatch(ctx, a, run, batch); berr != nil {
-				return berr
+	// Reading and checking rows (phone parsing is the costly part) runs on
+	// one goroutine while batches are written on this one: the database has
+	// one writer, so the second core parses.
+	batches := make(chan []parsedRow, 2)
+	readErr := make(chan error, 1)
+	readCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		defer close(batches)
+		batch := make([]parsedRow, 0, importBatch)
+		for {
+			row, err := r.Next()
+			if err != nil && err != io.EOF {
+				readErr <- err
+				return
 			}
-			batch = batch[:0]
+			if err == nil && row.Line > nextLine {
+				p, reason := run.parse(row)
+				batch = append(batch, parsedRow{row: row, p: p, reason: reason})
+			}
+			if len(batch) == importBatch || (err == io.EOF && len(batch) > 0) {
+				select {
+				case batches <- batch:
+				case <-readCtx.Done():
+					return
+				}
+				batch = make([]parsedRow, 0, importBatch)
+			}
+			if err == io.EOF {
+				readErr <- nil
+				return
+			}
 		}
-		if err == io.EOF {
-			break
+	}()
+	for batch := range batches {
+		if err := s.importBatch(ctx, a, run, batch); err != nil {
+			return err
 		}
+	}
+	if err := <-readErr; err != nil {
+		return s.failImport(ctx, a, err.Error())
 	}
 	_, err = s.db.Exec(ctx, `UPDATE imports SET status = 'completed', finished_at = ? WHERE company_id = ? AND id = ? AND status = 'running'`,
 		db.Now(), a.CompanyID, a.ImportID)

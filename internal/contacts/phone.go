@@ -41,16 +41,21 @@ func NormalizePhone(raw, region string) (string, error) {
 	if err != nil {
 		return "", ErrPhoneInvalid
 	}
-	if !phonenumbers.IsValidNumber(num) && !strings.HasPrefix(s, "+") && len(digits) >= 11 {
+	// Validation is the costly part of parsing (imports do it a million
+	// times), so each candidate is validated once.
+	valid := phonenumbers.IsValidNumber(num)
+	if !valid && !strings.HasPrefix(s, "+") && len(digits) >= 11 {
 		// Bare digits that already start with a country code.
 		if alt, err := phonenumbers.Parse("+"+digits, ""); err == nil {
-			num = alt
+			num, valid = alt, phonenumbers.IsValidNumber(alt)
 		}
 	}
 	if num.GetCountryCode() == 55 {
-		num = brazilNinthDigit(num)
+		if fixed, ok := brazilNinthDigit(num); ok {
+			num, valid = fixed, true
+		}
 	}
-	if !phonenumbers.IsValidNumber(num) {
+	if !valid {
 		return "", ErrPhoneInvalid
 	}
 	return phonenumbers.Format(num, phonenumbers.E164), nil
@@ -59,23 +64,22 @@ func NormalizePhone(raw, region string) (string, error) {
 // brazilNinthDigit adds the ninth digit to an eight-digit Brazilian mobile
 // (area code + 8 digits starting with 6-9), the form numbers had before 2016
 // and WhatsApp ids of old accounts still have.
-func brazilNinthDigit(num *phonenumbers.PhoneNumber) *phonenumbers.PhoneNumber {
+// It reports false when the number is not such a mobile.
+func brazilNinthDigit(num *phonenumbers.PhoneNumber) (*phonenumbers.PhoneNumber, bool) {
 	national := phonenumbers.GetNationalSignificantNumber(num)
 	if len(national) != 10 || national[2] < '6' {
-		return num
+		return nil, false
 	}
 	fixed, err := phonenumbers.Parse("+55"+national[:2]+"9"+national[2:], "")
 	if err != nil || !phonenumbers.IsValidNumber(fixed) {
-		return num
+		return nil, false
 	}
-	return fixed
+	return fixed, true
 }
 
-// phoneAliases are the other spellings that reach the same contact: for a
-// Brazilian mobile, the number without its ninth digit.
-func phoneAliases(e164 string) []string {
-	if strings.HasPrefix(e164, "+55") && len(e164) == 14 && e164[5] == '9' {
-		return []string{e164[:5] + e164[6:]}
-	}
-	return nil
-}
+// phoneAliases are other spellings stored as addresses of the same contact.
+// None today: NormalizePhone already folds every spelling of a Brazilian
+// mobile into the one with the ninth digit, so one address row suffices and
+// lookups always normalize first. Channel identities that cannot be
+// normalized into a phone (WhatsApp @lid ids) get their own address kinds.
+func phoneAliases(string) []string { return nil }

@@ -29,12 +29,3 @@ func TestNormalizePhone(t *testing.T) {
 		})
 	}
 }
-
-func TestPhoneAliases(t *testing.T) {
-	if a := phoneAliases("+5511987654321"); len(a) != 1 || a[0] != "+551187654321" {
-		t.Fatalf("aliases: %v", a)
-	}
-	if a := phoneAliases("+551134567890"); a != nil {
-		t.Fatalf("landline aliases: %v", a)
-	}
-}

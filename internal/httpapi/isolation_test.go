@@ -111,8 +111,8 @@ var examples = map[string]map[string]any{
 // takesNoBody are the writes that read no JSON body (uploads are multipart
 // and carry no ids).
 var takesNoBody = map[string]bool{
-	"POST /api/v1/contacts/import/preview":  true,
-	"POST /api/v1/contacts/import":          true,
+	"POST /api/v1/contacts/import/preview": true,
+	"POST /api/v1/contacts/import":         true,
 	"POST /api/v1/auth/logout":             true,
 	"POST /api/v1/auth/email/resend":       true,
 	"POST /api/v1/members/{id}/reset-link": true,

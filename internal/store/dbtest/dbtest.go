@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -58,14 +59,26 @@ var (
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
 	sqliteOnce.Do(func() {
+		// One template per set of migrations, shared by test processes and
+		// runs: made under a temporary name, then renamed into place.
+		hash, err := migrationsHash(db.SQLite)
+		if err != nil {
+			sqliteErr = err
+			return
+		}
+		sqliteTpl = filepath.Join(os.TempDir(), "masteria-dbtest-"+hash+".db")
+		if _, err := os.Stat(sqliteTpl); err == nil {
+			return
+		}
 		dir, err := os.MkdirTemp("", "masteria-dbtest-")
 		if err != nil {
 			sqliteErr = err
 			return
 		}
-		sqliteTpl = filepath.Join(dir, "template.db")
+		defer os.RemoveAll(dir)
+		tmp := filepath.Join(dir, "template.db")
 		ctx := context.Background()
-		d, err := db.Open(ctx, "sqlite://"+sqliteTpl)
+		d, err := db.Open(ctx, "sqlite://"+tmp)
 		if err != nil {
 			sqliteErr = err
 			return
@@ -80,6 +93,9 @@ func SQLite(t testing.TB) *db.DB {
 			sqliteErr = err
 		}
 		d.Close()
+		if sqliteErr == nil {
+			sqliteErr = os.Rename(tmp, sqliteTpl)
+		}
 	})
 	if sqliteErr != nil {
 		t.Fatalf("sqlite template: %v", sqliteErr)
@@ -154,17 +170,11 @@ func Postgres(t testing.TB) *db.DB {
 
 // pgTemplate makes (once, across processes) the migrated template database.
 func pgTemplate(ctx context.Context, base string) (string, error) {
-	h := sha256.New()
-	for _, d := range []db.Dialect{db.Postgres} {
-		migs, err := db.Migrations(d)
-		if err != nil {
-			return "", err
-		}
-		for _, m := range migs {
-			h.Write([]byte(m.SQL))
-		}
+	hash, err := migrationsHash(db.Postgres)
+	if err != nil {
+		return "", err
 	}
-	name := "masteria_tpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+	name := "masteria_tpl_" + hash
 
 	conn, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -239,4 +249,30 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// migrationsHash names a template after the migrations it holds (and the
+// version of River, whose migrations run too).
+func migrationsHash(d db.Dialect) (string, error) {
+	migs, err := db.Migrations(d)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write([]byte(riverVersion()))
+	for _, m := range migs {
+		h.Write([]byte(m.SQL))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func riverVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range info.Deps {
+			if m.Path == "github.com/riverqueue/river" {
+				return m.Version
+			}
+		}
+	}
+	return ""
 }

@@ -25,13 +25,15 @@ CREATE TABLE contacts (
 CREATE UNIQUE INDEX contacts_phone ON contacts (company_id, phone);
 CREATE INDEX contacts_company_id ON contacts (company_id, id);
 CREATE INDEX contacts_consent ON contacts (company_id, consent_state, id);
-CREATE INDEX contacts_created ON contacts (company_id, created_at);
-CREATE INDEX contacts_inbound ON contacts (company_id, last_inbound_at);
-CREATE INDEX contacts_outbound ON contacts (company_id, last_outbound_at);
+-- Creation order is id order (UUIDv7), so contacts_company_id serves
+-- "created before/after" too. Activity times are NULL until a message comes
+-- or goes: partial indexes cost imports nothing.
+CREATE INDEX contacts_inbound ON contacts (company_id, last_inbound_at) WHERE last_inbound_at IS NOT NULL;
+CREATE INDEX contacts_outbound ON contacts (company_id, last_outbound_at) WHERE last_outbound_at IS NOT NULL;
 
--- Every way a person reaches us points at one contact: the E.164 phone, the
--- Brazilian mobile without its ninth digit, and later channel identities
--- (WhatsApp ids, @lid ids, SMS sender ids).
+-- Every way a person reaches us points at one contact: the E.164 phone (every
+-- spelling of a Brazilian mobile normalizes to the one with the ninth digit)
+-- and later channel identities (WhatsApp ids, @lid ids, SMS sender ids).
 CREATE TABLE contact_addresses (
     company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
     contact_id TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,

@@ -1,5 +1,7 @@
 -- 0002: contacts, their addresses, tags, custom fields, segments, the consent
--- ledger, suppressions and imports. SQLite types as in 0001.
+-- ledger, suppressions and imports. SQLite types as in 0001; the three tables
+-- an import writes per row are WITHOUT ROWID, so their primary key is the
+-- table instead of a second b-tree beside it (PostgreSQL has no such choice).
 
 ALTER TABLE companies ADD COLUMN optout_keywords TEXT NOT NULL DEFAULT '["SAIR","PARAR","STOP","CANCELAR","DESCADASTRAR","UNSUBSCRIBE"]';
 ALTER TABLE companies ADD COLUMN optin_keywords TEXT NOT NULL DEFAULT '["VOLTAR","START"]';
@@ -21,17 +23,19 @@ CREATE TABLE contacts (
     last_outbound_at TEXT,
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE UNIQUE INDEX contacts_phone ON contacts (company_id, phone);
 CREATE INDEX contacts_company_id ON contacts (company_id, id);
 CREATE INDEX contacts_consent ON contacts (company_id, consent_state, id);
-CREATE INDEX contacts_created ON contacts (company_id, created_at);
-CREATE INDEX contacts_inbound ON contacts (company_id, last_inbound_at);
-CREATE INDEX contacts_outbound ON contacts (company_id, last_outbound_at);
+-- Creation order is id order (UUIDv7), so contacts_company_id serves
+-- "created before/after" too. Activity times are NULL until a message comes
+-- or goes: partial indexes cost imports nothing.
+CREATE INDEX contacts_inbound ON contacts (company_id, last_inbound_at) WHERE last_inbound_at IS NOT NULL;
+CREATE INDEX contacts_outbound ON contacts (company_id, last_outbound_at) WHERE last_outbound_at IS NOT NULL;
 
--- Every way a person reaches us points at one contact: the E.164 phone, the
--- Brazilian mobile without its ninth digit, and later channel identities
--- (WhatsApp ids, @lid ids, SMS sender ids).
+-- Every way a person reaches us points at one contact: the E.164 phone (every
+-- spelling of a Brazilian mobile normalizes to the one with the ninth digit)
+-- and later channel identities (WhatsApp ids, @lid ids, SMS sender ids).
 CREATE TABLE contact_addresses (
     company_id TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
     contact_id TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
@@ -39,7 +43,7 @@ CREATE TABLE contact_addresses (
     value      TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (company_id, kind, value)
-);
+) WITHOUT ROWID;
 CREATE INDEX contact_addresses_contact ON contact_addresses (contact_id);
 
 CREATE TABLE tags (
@@ -57,7 +61,7 @@ CREATE TABLE contact_tags (
     contact_id TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
     tag_id     TEXT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
     PRIMARY KEY (contact_id, tag_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX contact_tags_tag ON contact_tags (company_id, tag_id, contact_id);
 
 CREATE TABLE field_defs (
