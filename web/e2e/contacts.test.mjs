@@ -254,6 +254,34 @@ describe("Contacts", () => {
     assert.doesNotMatch(body, /João Pereira/);
   });
 
+  it("edits a contact and merges another one into it", async (t) => {
+    const { page } = await openPage(t);
+    await page.goto("/contacts?q=Maria");
+    await row(page, "Maria Oliveira").getByRole("button", { name: "Maria Oliveira" }).click();
+    let panel = page.getByRole("dialog", { name: "Maria Oliveira" });
+    await panel.getByRole("button", { name: "Editar" }).click();
+    const form = page.getByRole("dialog", { name: "Editar contato" });
+    await form.getByLabel("Nome").fill("Maria Oliveira Santos");
+    await form.getByLabel("Cidade").fill("Belo Horizonte");
+    await form.getByRole("button", { name: "Salvar" }).click();
+    await form.waitFor({ state: "detached" });
+    panel = page.getByRole("dialog", { name: "Maria Oliveira Santos" });
+    await panel.getByText("Belo Horizonte").waitFor();
+
+    await panel.getByRole("button", { name: "Juntar com…" }).click();
+    const merge = page.getByRole("dialog", { name: "Juntar Maria Oliveira Santos com outro contato" });
+    await merge.getByLabel("Buscar contato").fill("João");
+    await merge.getByRole("button", { name: /João Pereira/ }).click();
+    await merge.getByText("João Pereira vai ser juntado a Maria Oliveira Santos").waitFor();
+    await merge.getByRole("button", { name: "Juntar contatos" }).click();
+    await page.getByText("Contatos juntados.").waitFor();
+    await merge.waitFor({ state: "detached" });
+    await page.keyboard.press("Escape");
+    await page.goto("/contacts");
+    await page.getByTestId("contacts-count").getByText("3 contatos").waitFor();
+    assert.equal(await row(page, "João Pereira").count(), 0);
+  });
+
   it("tags and then deletes every contact matching the filter, beyond the rows loaded", async (t) => {
     const { page } = await openPage(t);
     await page.goto("/contacts");
@@ -304,6 +332,6 @@ describe("Contacts", () => {
     await page.getByText("130 contatos apagados.").waitFor();
     await page.getByTestId("contacts-count").getByText("Nenhum contato encontrado").waitFor();
     await page.goto("/contacts");
-    await page.getByTestId("contacts-count").getByText("4 contatos").waitFor();
+    await page.getByTestId("contacts-count").getByText("3 contatos").waitFor();
   });
 });
