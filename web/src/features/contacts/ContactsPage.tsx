@@ -23,7 +23,7 @@ import {
   toBulkFilter,
   type ListFilter,
 } from "./filters";
-import { ConsentBadge, TagChip, contactName } from "./parts";
+import { ConsentBadge, TagChip, contactName, useIsPhone } from "./parts";
 import { BulkBar } from "./BulkActions";
 import { ContactFormDialog } from "./ContactForm";
 import { ContactPanel } from "./ContactPanel";
@@ -38,18 +38,6 @@ import { formatPhone } from "../../lib/format";
 
 const ROW_DESKTOP = 56;
 const ROW_PHONE = 92;
-
-function useIsPhone(): boolean {
-  const query = "(max-width: 639px)";
-  const [phone, setPhone] = useState(() => typeof window !== "undefined" && window.matchMedia(query).matches);
-  useEffect(() => {
-    const m = window.matchMedia(query);
-    const on = () => setPhone(m.matches);
-    m.addEventListener("change", on);
-    return () => m.removeEventListener("change", on);
-  }, []);
-  return phone;
-}
 
 function Filters({ filter, onChange }: { filter: ListFilter; onChange: (f: ListFilter) => void }) {
   const { t } = useTranslation();

@@ -15,6 +15,7 @@ import {
   type ImportJob,
   type ImportPreview,
 } from "./api";
+import { useIsPhone } from "./parts";
 import { importEta, initialMapping, mappingTargets, mapsPhone, percent, setMapping } from "./importing";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../../components/ui/card";
 import { Button } from "../../components/ui/button";
@@ -117,10 +118,25 @@ function MappingStep({
   });
   const errors = useFormErrors(start.error);
   const hasPhone = mapsPhone(mapping);
+  const phone = useIsPhone();
   const label = (v: string) => {
     const x = targets.find((y) => y.value === v);
     return x?.labelKey ? t(x.labelKey) : (x?.label ?? v);
   };
+  const columnSelect = (h: string) => (
+    <Select
+      aria-label={t("contacts.import.column_as", { column: h })}
+      className="h-9"
+      value={mapping[h] ?? ""}
+      onChange={(e) => setMap((m) => setMapping(m, h, e.target.value))}
+    >
+      {targets.map((x) => (
+        <option key={x.value} value={x.value}>
+          {x.labelKey ? t(x.labelKey) : x.label}
+        </option>
+      ))}
+    </Select>
+  );
   function submit(e: FormEvent) {
     e.preventDefault();
     if (optIn && !wording.trim()) {
@@ -139,42 +155,60 @@ function MappingStep({
           </CardDescription>
         </CardHeader>
         <CardContent className="flex flex-col gap-4">
-          <Table data-testid="import-mapping">
-            <THead>
-              <TR>
-                {preview.headers.map((h) => (
-                  <TH key={h} className="min-w-40 align-top">
-                    <div className="flex flex-col gap-1.5">
-                      <span className="text-foreground">{h}</span>
-                      <Select
-                        aria-label={t("contacts.import.column_as", { column: h })}
-                        className="h-9"
-                        value={mapping[h] ?? ""}
-                        onChange={(e) => setMap((m) => setMapping(m, h, e.target.value))}
-                      >
-                        {targets.map((x) => (
-                          <option key={x.value} value={x.value}>
-                            {x.labelKey ? t(x.labelKey) : x.label}
-                          </option>
-                        ))}
-                      </Select>
-                    </div>
-                  </TH>
-                ))}
-              </TR>
-            </THead>
-            <TBody>
-              {preview.rows.map((r, i) => (
-                <TR key={i}>
-                  {preview.headers.map((h, j) => (
-                    <TD key={h} className={mapping[h] ? "max-w-56 truncate" : "max-w-56 truncate text-muted-foreground line-through"}>
-                      {r[j] ?? ""}
-                    </TD>
+          {phone ? (
+            <ul className="flex flex-col divide-y divide-border" data-testid="import-mapping">
+              {preview.headers.map((h, j) => (
+                <li key={h} className="flex flex-col gap-1.5 py-3">
+                  <span className="text-sm font-medium">{h}</span>
+                  <span className="truncate text-xs text-muted-foreground">
+                    {preview.rows
+                      .slice(0, 3)
+                      .map((r) => r[j] ?? "")
+                      .filter(Boolean)
+                      .join(" · ") || "—"}
+                  </span>
+                  {columnSelect(h)}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <Table data-testid="import-mapping">
+              <THead>
+                <TR>
+                  {preview.headers.map((h) => (
+                    <TH key={h} className="min-w-40 align-top">
+                      <div className="flex flex-col gap-1.5">
+                        <span className="text-foreground">{h}</span>
+                        <Select
+                          aria-label={t("contacts.import.column_as", { column: h })}
+                          className="h-9"
+                          value={mapping[h] ?? ""}
+                          onChange={(e) => setMap((m) => setMapping(m, h, e.target.value))}
+                        >
+                          {targets.map((x) => (
+                            <option key={x.value} value={x.value}>
+                              {x.labelKey ? t(x.labelKey) : x.label}
+                            </option>
+                          ))}
+                        </Select>
+                      </div>
+                    </TH>
                   ))}
                 </TR>
-              ))}
-            </TBody>
-          </Table>
+              </THead>
+              <TBody>
+                {preview.rows.map((r, i) => (
+                  <TR key={i}>
+                    {preview.headers.map((h, j) => (
+                      <TD key={h} className={mapping[h] ? "max-w-56 truncate" : "max-w-56 truncate text-muted-foreground line-through"}>
+                        {r[j] ?? ""}
+                      </TD>
+                    ))}
+                  </TR>
+                ))}
+              </TBody>
+            </Table>
+          )}
           <p className="text-xs text-muted-foreground">
             {t("contacts.import.mapped_summary", {
               list: preview.headers
@@ -428,6 +462,7 @@ function RecentImports({ onOpen }: { onOpen: (id: string) => void }) {
                   {t("contacts.import.recent_line", {
                     created: nf.format(j.created),
                     updated: nf.format(j.updated),
+                    skipped: nf.format(j.skipped),
                     rejected: nf.format(j.rejected),
                   })}{" "}
                   · {dates.dateTime(j.created_at)}

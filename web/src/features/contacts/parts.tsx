@@ -1,3 +1,4 @@
+import { useEffect, useState } from "react";
 import { NavLink, Outlet, useLocation } from "react-router";
 import { useTranslation } from "react-i18next";
 import { Badge } from "../../components/ui/badge";
@@ -69,3 +70,16 @@ export function contactName(c: { name: string; phone: string }): string {
 }
 
 export const LANGUAGE_CHOICES = ["pt-BR", "en", "es"] as const;
+
+/** True on screens narrower than Tailwind's `sm` (phones), following resizes. */
+export function useIsPhone(): boolean {
+  const query = "(max-width: 639px)";
+  const [phone, setPhone] = useState(() => typeof window !== "undefined" && window.matchMedia(query).matches);
+  useEffect(() => {
+    const m = window.matchMedia(query);
+    const on = () => setPhone(m.matches);
+    m.addEventListener("change", on);
+    return () => m.removeEventListener("change", on);
+  }, []);
+  return phone;
+}
