@@ -54,13 +54,33 @@ function UploadStep({ onPreview }: { onPreview: (file: File, preview: ImportPrev
         <form onSubmit={submit} className="flex flex-col gap-4" noValidate>
           <div className="flex flex-col gap-1.5">
             <Label htmlFor={id}>{t("contacts.import.file")}</Label>
-            <input
-              id={id}
-              type="file"
-              accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-              className="block w-full rounded-md border border-dashed border-input bg-background p-4 text-sm file:mr-3 file:rounded-md file:border-0 file:bg-muted file:px-3 file:py-1.5 file:text-sm file:font-medium"
-              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
-            />
+            <div
+              className="flex flex-col items-start gap-3 rounded-md border border-dashed border-input bg-background p-4 sm:flex-row sm:items-center"
+              onDragOver={(e) => e.preventDefault()}
+              onDrop={(e) => {
+                e.preventDefault();
+                const f = e.dataTransfer.files?.[0];
+                if (f) setFile(f);
+              }}
+            >
+              <input
+                id={id}
+                type="file"
+                accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                className="peer sr-only"
+                onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+              />
+              <label
+                htmlFor={id}
+                className="inline-flex h-9 cursor-pointer items-center gap-2 rounded-md bg-muted px-3 text-sm font-medium hover:bg-border peer-focus-visible:outline-2 peer-focus-visible:outline-offset-2 peer-focus-visible:outline-ring"
+              >
+                <FileSpreadsheet className="h-4 w-4" aria-hidden />
+                {t("contacts.import.choose_file")}
+              </label>
+              <span className="min-w-0 truncate text-sm text-muted-foreground" data-testid="import-file-name">
+                {file ? file.name : t("contacts.import.no_file")}
+              </span>
+            </div>
             <FieldError>{errors.fields.file || errors.form}</FieldError>
           </div>
           <div>
