@@ -77,7 +77,7 @@ function UploadStep({ onPreview }: { onPreview: (file: File, preview: ImportPrev
                 <FileSpreadsheet className="h-4 w-4" aria-hidden />
                 {t("contacts.import.choose_file")}
               </label>
-              <span className="min-w-0 truncate text-sm text-muted-foreground" data-testid="import-file-name">
+              <span className="w-full min-w-0 text-sm break-words text-muted-foreground sm:w-auto sm:flex-1" data-testid="import-file-name">
                 {file ? file.name : t("contacts.import.no_file")}
               </span>
             </div>
