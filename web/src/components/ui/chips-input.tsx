@@ -9,7 +9,7 @@ export function ChipsInput({
   value,
   onChange,
   suggestions,
-  placeholder,
+  prompt,
   disabled,
   invalid,
   describedBy,
@@ -19,7 +19,7 @@ export function ChipsInput({
   value: string[];
   onChange: (v: string[]) => void;
   suggestions?: string[];
-  placeholder?: string;
+  prompt?: string;
   disabled?: boolean;
   invalid?: boolean;
   describedBy?: string;
@@ -78,7 +78,7 @@ export function ChipsInput({
         className="min-w-24 flex-1 bg-transparent px-1 text-sm outline-none"
         value={text}
         disabled={disabled}
-        placeholder={value.length ? "" : placeholder}
+        placeholder={value.length ? "" : prompt}
         list={suggestions?.length ? listId : undefined}
         aria-invalid={invalid || undefined}
         aria-describedby={describedBy}

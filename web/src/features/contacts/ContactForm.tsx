@@ -191,7 +191,7 @@ function ContactFormBody({ contact, onDone }: { contact?: Contact; onDone: (c: C
           value={tagNames}
           onChange={setTagNames}
           suggestions={tags.data?.data.map((x) => x.name)}
-          placeholder={t("contacts.form.tags_placeholder")}
+          prompt={t("contacts.form.tags_prompt")}
           invalid={Boolean(errors.fields.tags)}
         />
         <FieldError>{errors.fields.tags}</FieldError>

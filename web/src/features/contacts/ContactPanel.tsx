@@ -123,7 +123,7 @@ function ConsentDialog({
               rows={3}
               value={text}
               onChange={(e) => setText(e.target.value)}
-              placeholder={optIn ? t("contacts.consent_dialog.wording_placeholder") : t("contacts.consent_dialog.reason_placeholder")}
+              placeholder={optIn ? t("contacts.consent_dialog.wording_example") : t("contacts.consent_dialog.reason_example")}
             />
             <FieldError>{errors.fields.wording || errors.fields.reason}</FieldError>
           </div>

@@ -63,7 +63,7 @@ function Filters({ filter, onChange }: { filter: ListFilter; onChange: (f: ListF
             id={ids.q}
             type="search"
             className="pl-9"
-            placeholder={t("contacts.list.search_placeholder")}
+            placeholder={t("contacts.list.search_prompt")}
             value={text}
             onChange={(e) => setText(e.target.value)}
             onKeyDown={(e) => e.key === "Enter" && onChange({ ...filter, q: text.trim() })}

@@ -252,7 +252,7 @@ function MappingStep({
               value={tagNames}
               onChange={setTagNames}
               suggestions={tags.data?.data.map((x) => x.name)}
-              placeholder={t("contacts.form.tags_placeholder")}
+              prompt={t("contacts.form.tags_prompt")}
             />
             <p className="text-xs text-muted-foreground">{t("contacts.import.tag_all_help")}</p>
           </div>
@@ -296,7 +296,7 @@ function MappingStep({
                     value={wording}
                     aria-invalid={wordingMissing && !wording.trim() ? true : undefined}
                     onChange={(e) => setWording(e.target.value)}
-                    placeholder={t("contacts.consent_dialog.wording_placeholder")}
+                    placeholder={t("contacts.consent_dialog.wording_example")}
                   />
                   <p className="text-xs text-muted-foreground">{t("contacts.import.opt_in_help")}</p>
                   <FieldError>{wordingMissing && !wording.trim() ? t("field.required") : errors.fields.opt_in_wording}</FieldError>

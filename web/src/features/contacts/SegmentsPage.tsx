@@ -1,6 +1,6 @@
-import { useEffect, useId, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { Filter as FilterIcon, Plus, Trash2, Users, X } from "lucide-react";
 import {
@@ -291,7 +291,11 @@ function Builder({ segment }: { segment?: Segment }) {
   }, [defs.data]);
   const filter = useMemo(() => filterFromDraft(draft, types, tz), [draft, types, tz]);
   const debounced = useDebounced(filter, 400);
-  const count = useQuery({ ...filterCountQuery(debounced), placeholderData: keepPreviousData });
+  const liveCount = useQuery(filterCountQuery(debounced));
+  // While a new count loads, the last one stays on screen.
+  const lastCount = useRef(liveCount.data);
+  if (liveCount.data) lastCount.current = liveCount.data;
+  const count = { data: liveCount.data ?? lastCount.current, isError: liveCount.isError };
   const nf = new Intl.NumberFormat(i18n.language);
 
   const save = useMutation({

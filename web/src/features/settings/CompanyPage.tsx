@@ -218,7 +218,7 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
               value={optout}
               onChange={setOptout}
               disabled={disabled}
-              placeholder={t("settings.company.keywords_placeholder")}
+              prompt={t("settings.company.keywords_prompt")}
               invalid={Boolean(errors.fields.optout_keywords)}
             />
             <p className="text-xs text-muted-foreground">{t("settings.company.optout_help")}</p>
@@ -231,7 +231,7 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
               value={optin}
               onChange={setOptin}
               disabled={disabled}
-              placeholder={t("settings.company.keywords_placeholder")}
+              prompt={t("settings.company.keywords_prompt")}
               invalid={Boolean(errors.fields.optin_keywords)}
             />
             <p className="text-xs text-muted-foreground">{t("settings.company.optin_help")}</p>

@@ -98,7 +98,7 @@ function FieldForm({ def, onDone }: { def?: FieldDef; onDone: () => void }) {
       {type === "choice" && (
         <div className="flex flex-col gap-1.5">
           <Label htmlFor={choicesId}>{t("fields.choices")}</Label>
-          <ChipsInput id={choicesId} value={choices} onChange={setChoices} placeholder={t("fields.choices_placeholder")} invalid={Boolean(errors.fields.choices)} />
+          <ChipsInput id={choicesId} value={choices} onChange={setChoices} prompt={t("fields.choices_prompt")} invalid={Boolean(errors.fields.choices)} />
           <FieldError>{errors.fields.choices}</FieldError>
         </div>
       )}
