@@ -315,9 +315,13 @@ func (s *Service) loadTags(ctx context.Context, companyID string, list []Contact
 		args = append(args, c.ID)
 		marks[i] = "?"
 	}
-	rows, err := s.db.Query(ctx, `SELECT ct.contact_id, t.id, t.name, t.color
-		  FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
-		 WHERE ct.company_id = ? AND ct.contact_id IN (`+strings.Join(marks, ",")+`)
+	// Driven from the page's contacts (their primary keys), not from the
+	// company's tag index, which would visit every tagged contact.
+	rows, err := s.db.Query(ctx, `SELECT c.id, t.id, t.name, t.color
+		  FROM contacts c
+		  JOIN contact_tags ct ON ct.contact_id = c.id
+		  JOIN tags t ON t.id = ct.tag_id
+		 WHERE c.company_id = ? AND c.id IN (`+strings.Join(marks, ",")+`)
 		 ORDER BY t.name_key`, args...)
 	if err != nil {
 		return fmt.Errorf("contact tags: %w", err)

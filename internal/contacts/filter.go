@@ -79,18 +79,20 @@ func (s *Service) compile(ctx context.Context, q db.Querier, companyID string, f
 				}
 			}
 		}
-		exists := `EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.company_id = c.company_id AND ct.contact_id = c.id AND ct.tag_id `
+		// IN (subquery) rather than EXISTS: both databases can then start
+		// from the tag's index instead of visiting every contact.
+		tagged := `c.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.company_id = ? AND ct.tag_id `
 		if n := len(f.Tags.Any); n > 0 {
-			conds = append(conds, exists+`IN (`+marks(n)+`))`)
-			args = append(args, anys(f.Tags.Any)...)
+			conds = append(conds, tagged+`IN (`+marks(n)+`))`)
+			args = append(append(args, companyID), anys(f.Tags.Any)...)
 		}
 		for _, t := range f.Tags.All {
-			conds = append(conds, exists+`= ?)`)
-			args = append(args, t)
+			conds = append(conds, tagged+`= ?)`)
+			args = append(args, companyID, t)
 		}
 		if n := len(f.Tags.None); n > 0 {
-			conds = append(conds, `NOT `+exists+`IN (`+marks(n)+`))`)
-			args = append(args, anys(f.Tags.None)...)
+			conds = append(conds, `NOT `+tagged+`IN (`+marks(n)+`))`)
+			args = append(append(args, companyID), anys(f.Tags.None)...)
 		}
 	}
 	if len(f.Fields) > 0 {
