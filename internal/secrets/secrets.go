@@ -243,21 +243,21 @@ func (s *Store) Rotate(ctx context.Context) (int, error) {
 		id, keyID string
 		ct        []byte
 	}
-	var todo []row
+	var stale []row
 	for rows.Next() {
 		var r row
 		if err := rows.Scan(&r.id, &r.keyID, &r.ct); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		todo = append(todo, r)
+		stale = append(stale, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
-		for _, r := range todo {
+		for _, r := range stale {
 			plain, err := s.ring.Decrypt(r.keyID, r.ct, aad(r.id))
 			if err != nil {
 				return fmt.Errorf("secret %s: %w", r.id, err)
@@ -276,7 +276,7 @@ func (s *Store) Rotate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return len(todo), nil
+	return len(stale), nil
 }
 
 // companyFilter matches the instance's secrets for "" and a company's otherwise;
