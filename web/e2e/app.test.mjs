@@ -133,6 +133,11 @@ describe("Masteria web UI", () => {
     await agentPage.goto("/settings/company");
     await agentPage.getByText("Só donos e administradores podem mudar estas configurações.").waitFor();
     assert.equal(await agentPage.getByRole("button", { name: "Salvar" }).count(), 0);
+    // Nor the admin-only contact actions: export and import.
+    await agentPage.goto("/contacts");
+    await agentPage.getByRole("button", { name: "Adicionar contato" }).first().waitFor();
+    assert.equal(await agentPage.getByTestId("export-csv").count(), 0);
+    assert.equal(await agentPage.getByRole("link", { name: "Importar" }).count(), 0);
 
     await page.goto("/settings/team");
     const members = page.getByTestId("members-table");

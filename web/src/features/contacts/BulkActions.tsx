@@ -10,6 +10,8 @@ import { FieldError } from "../../components/ui/field";
 import { ConfirmDialog } from "../../components/confirm-dialog";
 import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
+import { useMe } from "../../app/AuthGuard";
+import { isAdmin } from "../auth/api";
 
 const DEFAULT_TAG_COLOR = "#16a34a";
 
@@ -112,6 +114,7 @@ export function BulkBar({
   children?: React.ReactNode;
 }) {
   const { t, i18n } = useTranslation();
+  const admin = isAdmin(useMe().role);
   const qc = useQueryClient();
   const toast = useToast();
   const [tagMode, setTagMode] = useState<"add" | "remove" | null>(null);
@@ -144,10 +147,12 @@ export function BulkBar({
         <Button size="sm" variant="outline" onClick={() => setTagMode("remove")}>
           {t("contacts.bulk.remove_tag")}
         </Button>
-        <Button size="sm" variant="outline" onClick={() => setConfirmDelete(true)}>
-          <Trash2 className="h-4 w-4 text-danger" aria-hidden />
-          {t("contacts.bulk.delete")}
-        </Button>
+        {admin && (
+          <Button size="sm" variant="outline" onClick={() => setConfirmDelete(true)}>
+            <Trash2 className="h-4 w-4 text-danger" aria-hidden />
+            {t("contacts.bulk.delete")}
+          </Button>
+        )}
         <Button size="sm" variant="ghost" onClick={onClear} aria-label={t("contacts.bulk.clear")} title={t("contacts.bulk.clear")}>
           <X className="h-4 w-4" aria-hidden />
         </Button>

@@ -29,6 +29,8 @@ import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { useDates } from "../settings/useDates";
 import { formatPhone } from "../../lib/format";
+import { useMe } from "../../app/AuthGuard";
+import { isAdmin } from "../auth/api";
 
 function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
@@ -232,6 +234,7 @@ function MergeDialog({ contact, open, onOpenChange }: { contact: Contact; open: 
 
 function PanelBody({ contact, onClose }: { contact: Contact; onClose: () => void }) {
   const { t } = useTranslation();
+  const admin = isAdmin(useMe().role);
   const dates = useDates();
   const qc = useQueryClient();
   const toast = useToast();
@@ -264,20 +267,24 @@ function PanelBody({ contact, onClose }: { contact: Contact; onClose: () => void
             <Pencil className="h-4 w-4" aria-hidden />
             {t("contacts.panel.edit")}
           </Button>
-          <Button size="sm" variant="outline" asChild>
-            <a href={contactLinks.exportOne(contact.id)} download>
-              <Download className="h-4 w-4" aria-hidden />
-              {t("contacts.panel.export")}
-            </a>
-          </Button>
+          {admin && (
+            <Button size="sm" variant="outline" asChild>
+              <a href={contactLinks.exportOne(contact.id)} download>
+                <Download className="h-4 w-4" aria-hidden />
+                {t("contacts.panel.export")}
+              </a>
+            </Button>
+          )}
           <Button size="sm" variant="outline" onClick={() => setMerging(true)}>
             <Combine className="h-4 w-4" aria-hidden />
             {t("contacts.panel.merge")}
           </Button>
-          <Button size="sm" variant="outline" onClick={() => setDeleting(true)}>
-            <Trash2 className="h-4 w-4 text-danger" aria-hidden />
-            {t("contacts.panel.delete")}
-          </Button>
+          {admin && (
+            <Button size="sm" variant="outline" onClick={() => setDeleting(true)}>
+              <Trash2 className="h-4 w-4 text-danger" aria-hidden />
+              {t("contacts.panel.delete")}
+            </Button>
+          )}
         </div>
       </div>
       <Section title={t("contacts.panel.details")}>

@@ -25,6 +25,8 @@ import {
 } from "./filters";
 import { ConsentBadge, TagChip, contactName, useIsPhone } from "./parts";
 import { BulkBar } from "./BulkActions";
+import { useMe } from "../../app/AuthGuard";
+import { isAdmin } from "../auth/api";
 import { ContactFormDialog } from "./ContactForm";
 import { ContactPanel } from "./ContactPanel";
 import { Card } from "../../components/ui/card";
@@ -169,6 +171,7 @@ function Row({
 
 function ContactsEmpty({ onAdd }: { onAdd: () => void }) {
   const { t } = useTranslation();
+  const admin = isAdmin(useMe().role);
   return (
     <EmptyState icon={<BookUser className="h-8 w-8" aria-hidden />} title={t("contacts.empty.title")}>
       <p>{t("contacts.empty.help")}</p>
@@ -177,12 +180,14 @@ function ContactsEmpty({ onAdd }: { onAdd: () => void }) {
           <Plus className="h-4 w-4" aria-hidden />
           {t("contacts.add")}
         </Button>
-        <Button variant="outline" asChild>
-          <Link to="/contacts/import">
-            <Upload className="h-4 w-4" aria-hidden />
-            {t("contacts.import_action")}
-          </Link>
-        </Button>
+        {admin && (
+          <Button variant="outline" asChild>
+            <Link to="/contacts/import">
+              <Upload className="h-4 w-4" aria-hidden />
+              {t("contacts.import_action")}
+            </Link>
+          </Button>
+        )}
       </div>
     </EmptyState>
   );
@@ -190,6 +195,7 @@ function ContactsEmpty({ onAdd }: { onAdd: () => void }) {
 
 export function ContactsPage() {
   const { t, i18n } = useTranslation();
+  const admin = isAdmin(useMe().role);
   const [params, setParams] = useSearchParams();
   const filter = useMemo(() => listFilterFromParams(params), [params]);
   const openId = params.get("contact") ?? "";
@@ -271,18 +277,22 @@ export function ContactsPage() {
             : " "}
         </p>
         <div className="flex flex-wrap gap-2">
-          <Button variant="outline" asChild>
-            <a href={contactLinks.exportCsv(filter)} download data-testid="export-csv">
-              <Download className="h-4 w-4" aria-hidden />
-              {t("contacts.list.export")}
-            </a>
-          </Button>
-          <Button variant="outline" asChild>
-            <Link to="/contacts/import">
-              <Upload className="h-4 w-4" aria-hidden />
-              {t("contacts.import_action")}
-            </Link>
-          </Button>
+          {admin && (
+            <>
+              <Button variant="outline" asChild>
+                <a href={contactLinks.exportCsv(filter)} download data-testid="export-csv">
+                  <Download className="h-4 w-4" aria-hidden />
+                  {t("contacts.list.export")}
+                </a>
+              </Button>
+              <Button variant="outline" asChild>
+                <Link to="/contacts/import">
+                  <Upload className="h-4 w-4" aria-hidden />
+                  {t("contacts.import_action")}
+                </Link>
+              </Button>
+            </>
+          )}
           <Button onClick={() => setAdding(true)}>
             <Plus className="h-4 w-4" aria-hidden />
             {t("contacts.add")}

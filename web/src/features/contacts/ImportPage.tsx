@@ -29,6 +29,8 @@ import { Table, TBody, TD, TH, THead, TR } from "../../components/ui/table";
 import { QueryError } from "../../components/query-error";
 import { useFormErrors } from "../../lib/useFormErrors";
 import { useDates } from "../settings/useDates";
+import { useMe } from "../../app/AuthGuard";
+import { isAdmin } from "../auth/api";
 
 function UploadStep({ onPreview }: { onPreview: (file: File, preview: ImportPreview) => void }) {
   const { t } = useTranslation();
@@ -497,6 +499,19 @@ function RecentImports({ onOpen }: { onOpen: (id: string) => void }) {
 }
 
 export function ImportPage() {
+  const { t } = useTranslation();
+  const me = useMe();
+  if (!isAdmin(me.role)) {
+    return (
+      <Alert tone="info">
+        {t("contacts.import.admin_only")}
+      </Alert>
+    );
+  }
+  return <ImportWizard />;
+}
+
+function ImportWizard() {
   const [params, setParams] = useSearchParams();
   const importId = params.get("import") ?? "";
   const [picked, setPicked] = useState<{ file: File; preview: ImportPreview } | null>(null);

@@ -7,6 +7,8 @@ import { formatPhone } from "../../lib/format";
 import { useTitle } from "../../lib/useTitle";
 import type { Consent } from "./filters";
 import type { Tag } from "./api";
+import { useMe } from "../../app/AuthGuard";
+import { isAdmin } from "../auth/api";
 
 export function TagChip({ tag }: { tag: Pick<Tag, "name" | "color"> }) {
   return (
@@ -27,11 +29,12 @@ export function ConsentBadge({ state }: { state: Consent }) {
 export function ContactsLayout() {
   const { t } = useTranslation();
   const { pathname } = useLocation();
+  const admin = isAdmin(useMe().role);
   const links = [
-    { to: "/contacts", key: "list", end: true },
-    { to: "/contacts/import", key: "import", end: false },
-    { to: "/contacts/segments", key: "segments", end: false },
-  ];
+    { to: "/contacts", key: "list", end: true, show: true },
+    { to: "/contacts/import", key: "import", end: false, show: admin },
+    { to: "/contacts/segments", key: "segments", end: false, show: true },
+  ].filter((l) => l.show);
   const current = [...links].reverse().find((l) => (l.end ? pathname === l.to : pathname.startsWith(l.to)));
   useTitle(current && current.key !== "list" ? `${t(`contacts.nav.${current.key}`)} · ${t("nav.contacts")}` : t("nav.contacts"));
   return (

@@ -16,6 +16,8 @@ import { ConfirmDialog } from "../../components/confirm-dialog";
 import { QueryError } from "../../components/query-error";
 import { useToast } from "../../components/ui/toast";
 import { useFormErrors } from "../../lib/useFormErrors";
+import { useMe } from "../../app/AuthGuard";
+import { isAdmin } from "../auth/api";
 
 const COLORS = ["#16a34a", "#2563eb", "#9333ea", "#db2777", "#ea580c", "#ca8a04", "#0891b2", "#525252"];
 
@@ -84,6 +86,7 @@ function TagForm({ tag, onDone }: { tag?: Tag; onDone: () => void }) {
 
 function TagRow({ tag }: { tag: Tag }) {
   const { t, i18n } = useTranslation();
+  const admin = isAdmin(useMe().role);
   const qc = useQueryClient();
   const [editing, setEditing] = useState(false);
   const [confirm, setConfirm] = useState(false);
@@ -109,10 +112,12 @@ function TagRow({ tag }: { tag: Tag }) {
           <Pencil className="h-4 w-4" aria-hidden />
           <span className="sr-only">{t("tags.edit")}</span>
         </Button>
-        <Button variant="ghost" size="sm" onClick={() => setConfirm(true)} title={t("tags.delete")}>
-          <Trash2 className="h-4 w-4 text-danger" aria-hidden />
-          <span className="sr-only">{t("tags.delete")}</span>
-        </Button>
+        {admin && (
+          <Button variant="ghost" size="sm" onClick={() => setConfirm(true)} title={t("tags.delete")}>
+            <Trash2 className="h-4 w-4 text-danger" aria-hidden />
+            <span className="sr-only">{t("tags.delete")}</span>
+          </Button>
+        )}
       </div>
       <Dialog open={editing} onOpenChange={setEditing}>
         <DialogContent title={t("tags.edit_title", { name: tag.name })}>
