@@ -6,3 +6,11 @@ func SetImportBatch(n int) func() {
 	importBatch = n
 	return func() { importBatch = old }
 }
+
+// AfterBatch sets a function to run after each committed import batch and
+// returns the undo.
+func AfterBatch(f func()) func() {
+	old := afterBatch
+	afterBatch = f
+	return func() { afterBatch = old }
+}

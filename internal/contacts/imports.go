@@ -422,6 +422,9 @@ func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30
 // importBatch is how many rows one transaction writes (a variable for tests).
 var importBatch = 2000
 
+// afterBatch, when set (by tests), runs after each committed batch.
+var afterBatch func()
+
 // Work runs (or resumes) one import.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
 	s := w.Service
@@ -516,6 +519,9 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	for batch := range batches {
 		if err := s.importBatch(ctx, a, run, batch); err != nil {
 			return err
+		}
+		if afterBatch != nil {
+			afterBatch()
 		}
 	}
 	if err := <-readErr; err != nil {
