@@ -395,7 +395,10 @@ func (s *Service) Update(ctx context.Context, companyID, id string, p Patch) (Co
 			} else if other != "" && other != id {
 				return errExists()
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM contact_addresses WHERE company_id = ? AND contact_id = ? AND kind = 'phone'`, companyID, id); err != nil {
+			// Only the old number goes: numbers merged in from other
+			// contacts still reach this one.
+			if _, err := tx.Exec(ctx, `DELETE FROM contact_addresses WHERE company_id = ? AND contact_id = ? AND kind = 'phone' AND value = ?`,
+				companyID, id, cur.Phone); err != nil {
 				return fmt.Errorf("replace phone: %w", err)
 			}
 			if err := addPhoneAddresses(ctx, tx, companyID, id, phone); err != nil {
@@ -452,8 +455,10 @@ func (s *Service) Delete(ctx context.Context, companyID, id string) error {
 // eraseWhere deletes the contacts matching a condition on c, keeping
 // suppressions for opted-out numbers. It returns how many were erased.
 func (s *Service) eraseWhere(ctx context.Context, tx *db.Tx, companyID, where string, args []any) (int64, error) {
-	rows, err := tx.Query(ctx, `SELECT c.phone FROM contacts c WHERE c.company_id = ? AND c.consent_state = 'opted_out' AND `+where,
-		append([]any{companyID}, args...)...)
+	// Every number of an opted-out contact stays suppressed, merged-in ones too.
+	rows, err := tx.Query(ctx, `SELECT a.value FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+		WHERE a.company_id = ? AND a.kind = 'phone' AND c.company_id = ? AND c.consent_state = 'opted_out' AND `+where,
+		append([]any{companyID, companyID}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("find opted-out: %w", err)
 	}

@@ -219,10 +219,18 @@ func TestMergeAndExport(t *testing.T) {
 		if r := owner.do("GET", "/api/v1/contacts/"+b["id"].(string), nil); r.status != 404 {
 			t.Fatalf("merged contact still there: %d", r.status)
 		}
-		// The other's number now reaches the survivor.
+		// The other's number now reaches the survivor, also after the survivor's own number changes.
 		if r := owner.do("POST", "/api/v1/contacts", map[string]any{"phone": "+55 21 99876-1234"}); r.status != 409 {
 			t.Fatalf("merged number not kept: %d", r.status)
 		}
+		owner.must(200, "PATCH", "/api/v1/contacts/"+a["id"].(string), map[string]any{"phone": "+55 11 91111-2222"})
+		if r := owner.do("POST", "/api/v1/contacts", map[string]any{"phone": "+55 21 99876-1234"}); r.status != 409 {
+			t.Fatalf("merged number lost on a phone change: %d", r.status)
+		}
+		if r := owner.do("POST", "/api/v1/contacts", map[string]any{"phone": "+55 11 98765-4321"}); r.status != 201 {
+			t.Fatalf("the old number should be free again: %d %s", r.status, r.body)
+		}
+		owner.must(204, "DELETE", "/api/v1/contacts/"+r2id(t, owner, "+5511987654321"), nil)
 		r := owner.do("GET", "/api/v1/contacts/export", nil)
 		if r.status != 200 || !bytes.HasPrefix(r.body, []byte("\xef\xbb\xbf")) || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("export: %d %q", r.status, r.body[:min(len(r.body), 40)])
@@ -231,7 +239,7 @@ func TestMergeAndExport(t *testing.T) {
 		if err != nil || len(recs) != 2 {
 			t.Fatalf("export rows: %v %v", recs, err)
 		}
-		if recs[0][len(recs[0])-1] != "fields.city" || recs[1][len(recs[1])-1] != `'=HYPERLINK("http://evil")` || recs[1][0] != "'+5511987654321" {
+		if recs[0][len(recs[0])-1] != "fields.city" || recs[1][len(recs[1])-1] != `'=HYPERLINK("http://evil")` || recs[1][0] != "'+5511911112222" {
 			t.Fatalf("export row: %v / %v", recs[0], recs[1])
 		}
 	})
@@ -322,4 +330,14 @@ func TestImportRealWorldFiles(t *testing.T) {
 			t.Fatalf("json instead of a file: %d", r.status)
 		}
 	})
+}
+
+// r2id finds a contact's id by its E.164 phone.
+func r2id(t *testing.T, c *client, phone string) string {
+	t.Helper()
+	list := c.must(200, "GET", "/api/v1/contacts?q="+strings.TrimPrefix(phone, "+"), nil)["data"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("%s: %d contacts", phone, len(list))
+	}
+	return list[0].(map[string]any)["id"].(string)
 }
