@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -23,17 +24,18 @@ import (
 
 // Config is everything `masteria serve` needs to know.
 type Config struct {
-	Addr          string
-	DataDir       string
-	DatabaseURL   string
-	EncryptionKey string // base64 keys, comma separated; never printed
-	PublicURL     string
-	LogLevel      slog.Level
-	LogFormat     string // "text" or "json"
-	SignupEnabled bool
-	JWTSecret     string // optional; generated and stored encrypted when empty
-	MetaGraphURL  string
-	BlobURL       string
+	Addr             string
+	DataDir          string
+	DatabaseURL      string
+	EncryptionKey    string // base64 keys, comma separated; never printed
+	PublicURL        string
+	LogLevel         slog.Level
+	LogFormat        string // "text" or "json"
+	SignupEnabled    bool
+	JWTSecret        string // optional; generated and stored encrypted when empty
+	MetaGraphURL     string
+	MetaGraphVersion string
+	BlobURL          string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
 
@@ -59,6 +61,7 @@ var Options = []Option{
 	{"MASTERIA_JWT_SECRET", "jwt-secret", "(generated, stored encrypted)", "key that signs API tokens; at least 32 bytes when given"},
 	{"MASTERIA_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (for example 127.0.0.1/32)"},
 	{"MASTERIA_META_GRAPH_URL", "meta-graph-url", "https://graph.facebook.com", "base URL of Meta's Graph API"},
+	{"MASTERIA_META_GRAPH_VERSION", "meta-graph-version", "v25.0", "Graph API version used for WhatsApp Cloud calls"},
 	{"MASTERIA_SMTP_HOST", "smtp-host", "", "SMTP server; empty turns email off (links are shown to admins instead)"},
 	{"MASTERIA_SMTP_PORT", "smtp-port", "(587, or 465 with smtp-tls=tls)", "SMTP port"},
 	{"MASTERIA_SMTP_USERNAME", "smtp-username", "", "SMTP user"},
@@ -69,6 +72,8 @@ var Options = []Option{
 
 // Load reads env (as from os.Environ) then args (flags after the subcommand).
 // The error is one line meant for the operator.
+var graphVersion = regexp.MustCompile(`^v[0-9]{1,3}\.[0-9]{1,2}$`)
+
 func Load(env []string, args []string) (Config, error) {
 	values := map[string]string{}
 	for _, o := range Options {
@@ -106,14 +111,15 @@ func Load(env []string, args []string) (Config, error) {
 
 func parse(v map[string]string) (Config, error) {
 	c := Config{
-		Addr:          v["MASTERIA_ADDR"],
-		DataDir:       v["MASTERIA_DATA_DIR"],
-		DatabaseURL:   v["MASTERIA_DATABASE_URL"],
-		EncryptionKey: v["MASTERIA_ENCRYPTION_KEY"],
-		PublicURL:     strings.TrimRight(v["MASTERIA_PUBLIC_URL"], "/"),
-		LogFormat:     v["MASTERIA_LOG_FORMAT"],
-		JWTSecret:     v["MASTERIA_JWT_SECRET"],
-		MetaGraphURL:  strings.TrimRight(v["MASTERIA_META_GRAPH_URL"], "/"),
+		Addr:             v["MASTERIA_ADDR"],
+		DataDir:          v["MASTERIA_DATA_DIR"],
+		DatabaseURL:      v["MASTERIA_DATABASE_URL"],
+		EncryptionKey:    v["MASTERIA_ENCRYPTION_KEY"],
+		PublicURL:        strings.TrimRight(v["MASTERIA_PUBLIC_URL"], "/"),
+		LogFormat:        v["MASTERIA_LOG_FORMAT"],
+		JWTSecret:        v["MASTERIA_JWT_SECRET"],
+		MetaGraphURL:     strings.TrimRight(v["MASTERIA_META_GRAPH_URL"], "/"),
+		MetaGraphVersion: v["MASTERIA_META_GRAPH_VERSION"],
 		SMTP: mail.Config{
 			Host:     v["MASTERIA_SMTP_HOST"],
 			Username: v["MASTERIA_SMTP_USERNAME"],
@@ -155,6 +161,9 @@ func parse(v map[string]string) (Config, error) {
 	}
 	if err := checkBaseURL("MASTERIA_META_GRAPH_URL", c.MetaGraphURL); err != nil {
 		return c, err
+	}
+	if !graphVersion.MatchString(c.MetaGraphVersion) {
+		return c, fmt.Errorf("MASTERIA_META_GRAPH_VERSION %q must look like v25.0", c.MetaGraphVersion)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(v["MASTERIA_LOG_LEVEL"])); err != nil {
 		return c, fmt.Errorf("MASTERIA_LOG_LEVEL %q must be debug, info, warn or error", v["MASTERIA_LOG_LEVEL"])
