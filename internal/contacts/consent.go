@@ -33,7 +33,7 @@ type ConsentInput struct {
 	Reason  string `json:"reason"`
 }
 
-var sources = map[string]bool{"import": true, "form": true, "api": true, "keyword": true, "agent": true}
+var sources = map[string]bool{"import": true, "form": true, "api": true, "keyword": true, "agent": true, "provider": true}
 
 func checkConsent(in ConsentInput) error {
 	v := apierr.Validation{}

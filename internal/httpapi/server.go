@@ -38,7 +38,13 @@ import (
 	"github.com/masteria/masteria/internal/audit"
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/companies"
+	"github.com/masteria/masteria/internal/channel"
+	"github.com/masteria/masteria/internal/connections"
 	"github.com/masteria/masteria/internal/contacts"
+	"github.com/masteria/masteria/internal/conversations"
+	"github.com/masteria/masteria/internal/inbound"
+	"github.com/masteria/masteria/internal/media"
+	"github.com/masteria/masteria/internal/templates"
 	"github.com/masteria/masteria/internal/store/db"
 )
 
@@ -56,8 +62,29 @@ type Options struct {
 	KeyBurst     int
 }
 
+// Deps are the services behind the API.
+type Deps struct {
+	DB            *db.DB
+	Auth          *auth.Service
+	Companies     *companies.Service
+	Contacts      *contacts.Service
+	Connections   *connections.Service
+	Conversations *conversations.Service
+	Intake        *inbound.Intake
+	Inbound       *inbound.Processor
+	Templates     *templates.Service
+	Media         *media.Service
+	Senders       Senders
+}
+
+// Senders builds the adapter that sends for a connection.
+type Senders interface {
+	Sender(ctx context.Context, c connections.Resolved) (channel.Sender, error)
+}
+
 // Server holds what the handlers need.
 type Server struct {
+	Deps
 	db        *db.DB
 	auth      *auth.Service
 	companies *companies.Service
@@ -77,14 +104,14 @@ type Server struct {
 }
 
 // New builds the Server and its routes.
-func New(d *db.DB, a *auth.Service, co *companies.Service, ct *contacts.Service, logger *slog.Logger, opts Options) *Server {
+func New(deps Deps, logger *slog.Logger, opts Options) *Server {
 	if opts.CompanyRate == 0 {
 		opts.CompanyRate, opts.CompanyBurst = 50, 300
 	}
 	if opts.KeyRate == 0 {
 		opts.KeyRate, opts.KeyBurst = 20, 100
 	}
-	s := &Server{db: d, auth: a, companies: co, contacts: ct, audit: audit.NewLog(d), logger: logger, opts: opts,
+	s := &Server{Deps: deps, db: deps.DB, auth: deps.Auth, companies: deps.Companies, contacts: deps.Contacts, audit: audit.NewLog(deps.DB), logger: logger, opts: opts,
 		limiters: map[string]*rate.Limiter{}, mux: http.NewServeMux()}
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

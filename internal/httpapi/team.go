@@ -177,15 +177,9 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 
 // page reads ?limit= (1..200, default 50) and ?cursor= (an id).
 func page(r *http.Request) (limit int, cursor string, err error) {
-	limit = 50
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, convErr := strconv.Atoi(v)
-		if convErr != nil || n < 1 || n > 200 {
-			e := apierr.BadRequest("invalid_limit", "limit must be a number from 1 to 200.")
-			e.Fields = map[string]string{"limit": "invalid_limit"}
-			return 0, "", e
-		}
-		limit = n
+	limit, err = pageLimit(r)
+	if err != nil {
+		return 0, "", err
 	}
 	cursor = r.URL.Query().Get("cursor")
 	if cursor != "" && !ids.Valid(cursor) {
@@ -194,6 +188,21 @@ func page(r *http.Request) (limit int, cursor string, err error) {
 		return 0, "", e
 	}
 	return limit, cursor, nil
+}
+
+// pageLimit reads ?limit= (default 50, at most 200).
+func pageLimit(r *http.Request) (limit int, err error) {
+	limit = 50
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, convErr := strconv.Atoi(v)
+		if convErr != nil || n < 1 || n > 200 {
+			e := apierr.BadRequest("invalid_limit", "limit must be a number from 1 to 200.")
+			e.Fields = map[string]string{"limit": "invalid_limit"}
+			return 0, e
+		}
+		limit = n
+	}
+	return limit, nil
 }
 
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {

@@ -23,3 +23,13 @@ func JSONNumber(d Dialect, col, key string) (string, []any) {
 	}
 	return "CAST(json_extract(" + col + ", ?) AS REAL)", []any{`$."` + key + `"`}
 }
+
+// SkipLocked ends a SELECT that claims rows for work: on PostgreSQL other
+// instances skip the rows one has claimed; SQLite has one writer, whose
+// transaction already excludes every other.
+func SkipLocked(d Dialect) string {
+	if d == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}

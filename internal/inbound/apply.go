@@ -1,0 +1,332 @@
+package inbound
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/masteria/masteria/internal/channel"
+	"github.com/masteria/masteria/internal/companies"
+	"github.com/masteria/masteria/internal/connections"
+	"github.com/masteria/masteria/internal/contacts"
+	"github.com/masteria/masteria/internal/conversations"
+	"github.com/masteria/masteria/internal/realtime"
+	"github.com/masteria/masteria/internal/store/db"
+)
+
+// applier applies one event's batches in a transaction and collects the
+// real-time events to publish after the commit.
+type applier struct {
+	p       *Processor
+	tx      *db.Tx
+	conn    connections.Resolved
+	company companies.Company
+	pubs    []realtime.Event
+}
+
+func (a *applier) publish(typ string, data any) {
+	a.pubs = append(a.pubs, realtime.Event{Type: typ, Data: data})
+}
+
+func (a *applier) batch(ctx context.Context, b channel.Batch) error {
+	for _, m := range b.Messages {
+		if err := a.message(ctx, m); err != nil {
+			return fmt.Errorf("message %s: %w", m.ProviderID, err)
+		}
+	}
+	for _, s := range b.Statuses {
+		if err := a.status(ctx, s); err != nil {
+			return fmt.Errorf("status %s of %s: %w", s.Status, s.ProviderID, err)
+		}
+	}
+	for _, t := range b.Templates {
+		if a.p.Templates == nil {
+			continue
+		}
+		if err := a.p.Templates(ctx, a.tx, a.company.ID, a.conn.ID, t); err != nil {
+			return fmt.Errorf("template %s: %w", t.Name, err)
+		}
+		a.publish("template.status", map[string]any{"connection_id": a.conn.ID, "name": t.Name, "language": t.Language, "event": t.Event})
+	}
+	for _, pref := range b.Preferences {
+		if err := a.preference(ctx, pref); err != nil {
+			return fmt.Errorf("preference of %s: %w", pref.From, err)
+		}
+	}
+	for _, q := range b.Quality {
+		fields := map[string]any{"quality_event": q.Event, "quality_updated_at": time.Now().UTC().Format(time.RFC3339)}
+		if q.CurrentLimit != "" {
+			fields["messaging_limit"] = q.CurrentLimit
+		}
+		if err := a.p.Connections.MergeInfo(ctx, a.tx, a.company.ID, a.conn.ID, fields); err != nil {
+			return err
+		}
+		a.publish("connection.status", map[string]any{"connection_id": a.conn.ID, "quality_event": q.Event})
+	}
+	return nil
+}
+
+func at(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now().UTC()
+	}
+	return t.UTC()
+}
+
+// content is what a message keeps beyond type and text.
+type content struct {
+	Media    *channel.Media          `json:"media,omitempty"`
+	Location *channel.Place          `json:"location,omitempty"`
+	Contacts any                     `json:"contacts,omitempty"`
+	Reply    *channel.ButtonReply    `json:"reply,omitempty"`
+	Reaction *channel.Reaction       `json:"reaction,omitempty"`
+	Errors   []channel.ProviderError `json:"errors,omitempty"`
+	Raw      any                     `json:"raw,omitempty"`
+}
+
+var knownTypes = map[string]bool{
+	channel.TypeText: true, channel.TypeImage: true, channel.TypeAudio: true, channel.TypeVideo: true, channel.TypeDocument: true,
+	channel.TypeSticker: true, channel.TypeLocation: true, channel.TypeContacts: true, channel.TypeInteractive: true,
+	channel.TypeButton: true, channel.TypeReaction: true,
+}
+
+func (a *applier) message(ctx context.Context, m channel.Inbound) error {
+	tx := a.tx
+	if m.ProviderID == "" {
+		return fmt.Errorf("%w: the message has no id", errBadEvent)
+	}
+	// A copy of a message already stored changes nothing; checking first
+	// keeps a copy from opening a conversation. The unique key still decides
+	// when two copies race.
+	var dup int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM messages WHERE connection_id = ? AND provider_message_id = ?`,
+		a.conn.ID, m.ProviderID).Scan(&dup); err != nil {
+		return fmt.Errorf("dedupe: %w", err)
+	}
+	if dup > 0 {
+		return nil
+	}
+	contactID, created, err := a.p.Contacts.Resolve(ctx, tx, a.company.ID, m.From, m.Name)
+	if err != nil {
+		return err
+	}
+	t := at(m.Timestamp)
+	convID, opened, err := conversations.FindOrOpen(ctx, tx, a.company.ID, a.conn.ID, contactID, t, true)
+	if err != nil {
+		return err
+	}
+	c := content{Media: m.Media, Location: m.Location, Reply: m.Reply, Reaction: m.Reaction, Errors: m.Errors}
+	if len(m.Contacts) > 0 {
+		c.Contacts = m.Contacts
+	}
+	if !knownTypes[m.Type] && len(m.Raw) > 0 {
+		c.Raw = m.Raw
+	}
+	mediaStatus := ""
+	if m.Media != nil && (m.Media.ID != "" || m.Media.Link != "") {
+		mediaStatus = "pending"
+	}
+	msgID, inserted, err := conversations.Insert(ctx, tx, conversations.NewMessage{
+		CompanyID: a.company.ID, ConversationID: convID, ContactID: contactID, ConnectionID: a.conn.ID,
+		Direction: conversations.Inbound, Type: m.Type, Text: m.Text, Content: c, Status: "received",
+		ProviderMessageID: m.ProviderID, ReplyTo: m.ContextID, MediaStatus: mediaStatus, At: t,
+	})
+	if err != nil || !inserted {
+		return err
+	}
+	if err := contacts.TouchInbound(ctx, tx, a.company.ID, contactID, t); err != nil {
+		return err
+	}
+	if m.Type == channel.TypeText || m.Type == channel.TypeButton {
+		if action := contacts.KeywordAction(m.Text, a.company.OptOutKeywords, a.company.OptInKeywords); action != "" {
+			wrote, err := a.p.Contacts.RecordConsentTx(ctx, tx, a.company.ID, contactID, contacts.ConsentInput{
+				Action: action, Source: "keyword", Channel: a.conn.Type, Wording: m.Text,
+				Reason: "keyword " + strings.ToUpper(strings.TrimSpace(m.Text)),
+			})
+			if err != nil {
+				return err
+			}
+			if wrote {
+				a.publish("contact.consent", map[string]any{"contact_id": contactID, "action": action})
+			}
+		}
+	}
+	if mediaStatus != "" && a.p.FetchMedia != nil {
+		if err := a.p.FetchMedia(ctx, tx, a.company.ID, msgID); err != nil {
+			return err
+		}
+	}
+	stored := Stored{CompanyID: a.company.ID, ConnectionID: a.conn.ID, ConversationID: convID, ContactID: contactID,
+		MessageID: msgID, Message: m, OpenedConversation: opened}
+	for _, h := range a.p.Hooks {
+		if err := h(ctx, tx, stored); err != nil {
+			return err
+		}
+	}
+	if created {
+		a.publish("contact.created", map[string]any{"contact_id": contactID})
+	}
+	a.publish("message.created", map[string]any{"conversation_id": convID, "message_id": msgID, "direction": conversations.Inbound})
+	a.publish("conversation.updated", map[string]any{"conversation_id": convID, "opened": opened})
+	return nil
+}
+
+func (a *applier) status(ctx context.Context, s channel.Status) error {
+	if s.ProviderID == "" || channel.Rank(s.Status) < channel.Rank(channel.StatusSent) {
+		return fmt.Errorf("%w: status %q for %q is not a delivery report", errBadEvent, s.Status, s.ProviderID)
+	}
+	code, reason := "", ""
+	if len(s.Errors) > 0 {
+		code = strconv.Itoa(s.Errors[0].Code)
+		reason = firstNonEmpty(s.Errors[0].Details, s.Errors[0].Message, s.Errors[0].Title)
+	}
+	t := at(s.Timestamp)
+	res, err := a.tx.Exec(ctx, `INSERT INTO message_statuses (company_id, connection_id, provider_message_id, status, error_code, error_reason, at, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, a.company.ID, a.conn.ID, s.ProviderID, s.Status, code, reason, t, db.Now())
+	if err != nil {
+		return fmt.Errorf("record status: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err // a copy of a report already applied
+	}
+	var msgID string
+	err = a.tx.QueryRow(ctx, `SELECT id FROM messages WHERE connection_id = ? AND provider_message_id = ? AND direction = 'outbound'`,
+		a.conn.ID, s.ProviderID).Scan(&msgID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // kept unmatched until the outbox records this id
+	}
+	if err != nil {
+		return fmt.Errorf("find message: %w", err)
+	}
+	ev, err := applyStatus(ctx, a.tx, a.company.ID, a.conn.ID, msgID, s.ProviderID, s.Status, code, reason, t)
+	if err != nil {
+		return err
+	}
+	if ev != nil {
+		a.pubs = append(a.pubs, *ev)
+	}
+	if s.Status == channel.StatusFailed && code == "131050" {
+		// The person stopped marketing messages: honoured at once.
+		if err := a.marketingStop(ctx, s.RecipientID, msgID, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstNonEmpty(xs ...string) string {
+	for _, x := range xs {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+var statusColumn = map[string]string{
+	channel.StatusSent: "sent_at", channel.StatusDelivered: "delivered_at", channel.StatusRead: "read_at", channel.StatusFailed: "failed_at",
+}
+
+// applyStatus moves a message forward to status (never back) and fills the
+// time of that status; it returns the real-time event to publish.
+func applyStatus(ctx context.Context, tx *db.Tx, companyID, connectionID, msgID, providerID, status, code, reason string, t time.Time) (*realtime.Event, error) {
+	if _, err := tx.Exec(ctx, `UPDATE message_statuses SET message_id = ? WHERE connection_id = ? AND provider_message_id = ? AND status = ?`,
+		msgID, connectionID, providerID, status); err != nil {
+		return nil, fmt.Errorf("match status: %w", err)
+	}
+	var current, convID string
+	if err := tx.QueryRow(ctx, `SELECT status, conversation_id FROM messages WHERE id = ?`, msgID).Scan(&current, &convID); err != nil {
+		return nil, fmt.Errorf("message status: %w", err)
+	}
+	col := statusColumn[status]
+	if channel.Rank(status) <= channel.Rank(current) {
+		_, err := tx.Exec(ctx, `UPDATE messages SET `+col+` = COALESCE(`+col+`, ?) WHERE id = ?`, t, msgID)
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE messages SET status = ?, status_at = ?, `+col+` = COALESCE(`+col+`, ?), error_code = ?, error_reason = ? WHERE id = ?`,
+		status, t, t, code, reason, msgID); err != nil {
+		return nil, fmt.Errorf("update message status: %w", err)
+	}
+	return &realtime.Event{Type: "message.status", Data: map[string]any{
+		"message_id": msgID, "conversation_id": convID, "status": status, "error_code": code,
+	}}, nil
+}
+
+// ApplyUnmatched applies delivery reports that arrived before the message's
+// provider id was recorded (the provider answered the send and reported on
+// it before our commit). The outbox calls it, in the transaction that
+// records the provider id.
+func ApplyUnmatched(ctx context.Context, tx *db.Tx, companyID, connectionID, messageID, providerID string) ([]realtime.Event, error) {
+	rows, err := tx.Query(ctx, `SELECT status, error_code, error_reason, at FROM message_statuses
+		WHERE connection_id = ? AND provider_message_id = ? AND message_id IS NULL`, connectionID, providerID)
+	if err != nil {
+		return nil, fmt.Errorf("unmatched statuses: %w", err)
+	}
+	type report struct {
+		status, code, reason string
+		at                   db.Time
+	}
+	var reports []report
+	for rows.Next() {
+		var r report
+		if err := rows.Scan(&r.status, &r.code, &r.reason, &r.at); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		reports = append(reports, r)
+	}
+	rows.Close()
+	var out []realtime.Event
+	for _, r := range reports {
+		ev, err := applyStatus(ctx, tx, companyID, connectionID, messageID, providerID, r.status, r.code, r.reason, r.at.Time)
+		if err != nil {
+			return nil, err
+		}
+		if ev != nil {
+			out = append(out, *ev)
+		}
+	}
+	return out, rows.Err()
+}
+
+func (a *applier) marketingStop(ctx context.Context, from, msgID string, t time.Time) error {
+	var contactID string
+	if err := a.tx.QueryRow(ctx, `SELECT contact_id FROM messages WHERE id = ?`, msgID).Scan(&contactID); err != nil {
+		return fmt.Errorf("message contact: %w", err)
+	}
+	wrote, err := a.p.Contacts.RecordConsentTx(ctx, a.tx, a.company.ID, contactID, contacts.ConsentInput{
+		Action: "opt_out", Source: "provider", Channel: a.conn.Type, Reason: "marketing_messages stopped (WhatsApp error 131050)",
+	})
+	if wrote {
+		a.publish("contact.consent", map[string]any{"contact_id": contactID, "action": "opt_out"})
+	}
+	return err
+}
+
+func (a *applier) preference(ctx context.Context, p channel.Preference) error {
+	var action string
+	switch strings.ToLower(p.Value) {
+	case "stop":
+		action = "opt_out"
+	case "resume":
+		action = "opt_in"
+	default:
+		return nil // a preference we do not act on
+	}
+	contactID, _, err := a.p.Contacts.Resolve(ctx, a.tx, a.company.ID, p.From, "")
+	if err != nil {
+		return err
+	}
+	wrote, err := a.p.Contacts.RecordConsentTx(ctx, a.tx, a.company.ID, contactID, contacts.ConsentInput{
+		Action: action, Source: "provider", Channel: a.conn.Type,
+		Reason: p.Category + " " + strings.ToLower(p.Value) + " (WhatsApp preference)",
+	})
+	if wrote {
+		a.publish("contact.consent", map[string]any{"contact_id": contactID, "action": action})
+	}
+	return err
+}
