@@ -284,6 +284,11 @@ type Error struct {
 	Meaning string
 	// RetryAfter is how long to wait before the next try, when known.
 	RetryAfter time.Duration
+	// UserTitle and UserMessage are the provider's own explanation for the
+	// person who typed the input (Meta's error_user_title/error_user_msg on
+	// template validation), shown next to the offending field.
+	UserTitle   string
+	UserMessage string
 }
 
 func (e *Error) Error() string {
