@@ -19,14 +19,24 @@ import (
 
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/blobs"
+	"github.com/masteria/masteria/internal/channel"
+	"github.com/masteria/masteria/internal/channel/simulator"
+	"github.com/masteria/masteria/internal/channel/whatsappcloud"
 	"github.com/masteria/masteria/internal/companies"
 	"github.com/masteria/masteria/internal/config"
+	"github.com/masteria/masteria/internal/connections"
 	"github.com/masteria/masteria/internal/contacts"
+	"github.com/masteria/masteria/internal/conversations"
+	"github.com/masteria/masteria/internal/egress"
 	"github.com/masteria/masteria/internal/httpapi"
+	"github.com/masteria/masteria/internal/inbound"
 	"github.com/masteria/masteria/internal/jobs"
 	"github.com/masteria/masteria/internal/mail"
+	"github.com/masteria/masteria/internal/media"
+	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/secrets"
 	"github.com/masteria/masteria/internal/store/db"
+	"github.com/masteria/masteria/internal/templates"
 )
 
 // App is a running Masteria.
@@ -40,6 +50,15 @@ type App struct {
 	Jobs      *jobs.Queue
 	HTTP      *httpapi.Server
 	logger    *slog.Logger
+
+	Connections   *connections.Service
+	Adapters      *connections.Adapters
+	Conversations *conversations.Service
+	Templates     *templates.Service
+	Media         *media.Service
+	Hub           *realtime.Hub
+	Intake        *inbound.Intake
+	Inbound       *inbound.Processor
 }
 
 // Keyring builds the encryption keyring from configuration, or from
@@ -83,6 +102,9 @@ type Options struct {
 	PollInterval time.Duration   // jobs; zero is River's default
 	Argon2       auth.Argon2     // password hashing cost; zero is auth.DefaultArgon2
 	HTTP         httpapi.Options // rate limits; zero values are the defaults
+	// AllowLoopback lets tenant-set URLs (media links, a connection's Graph
+	// URL) reach loopback: tests and benchmarks only.
+	AllowLoopback bool
 }
 
 // New builds the whole product on an open, migrated database.
@@ -107,10 +129,28 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		return nil, err
 	}
 
+	a.Hub = realtime.New()
+	a.Connections = connections.NewService(d, a.Secrets, logger, connections.Options{
+		PublicURL: cfg.PublicURL, GraphURL: cfg.MetaGraphURL, GraphVersion: cfg.MetaGraphVersion})
+	a.Conversations = conversations.NewService(d)
+	a.Inbound = &inbound.Processor{DB: d, Contacts: a.Contacts, Companies: a.Companies, Connections: a.Connections, Hub: a.Hub, Logger: logger,
+		Parsers: map[string]inbound.Parser{channel.WhatsAppCloud: whatsappcloud.Parse, channel.Simulator: simulator.Parse}}
+	a.Intake = inbound.NewIntake(d, logger, a.Inbound.Wake)
+	a.Adapters = &connections.Adapters{
+		Graph:     &http.Client{Timeout: 30 * time.Second},
+		Guarded:   egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, MaxBodyBytes: 110 << 20}).HTTPClient(),
+		Scheduler: a.Intake,
+		Options:   a.Connections.Options(),
+	}
+	a.Templates = templates.NewService(d, a.Connections, a.Adapters, logger)
+	a.Inbound.Templates = a.Templates.ApplyUpdate
+
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &contacts.ImportWorker{Service: a.Contacts})
 	emailWorker := &auth.EmailWorker{Mailer: smtpMailer{mail.NewSMTP(cfg.SMTP, logger)}}
 	river.AddWorker(workers, emailWorker)
+	mediaWorker := &media.FetchWorker{}
+	river.AddWorker(workers, mediaWorker)
 	if a.Jobs, err = jobs.New(d, logger, jobs.Options{Workers: workers, PollInterval: opts.PollInterval}); err != nil {
 		return nil, err
 	}
@@ -123,8 +163,14 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	}
 	emailWorker.Service = a.Auth
 	a.Contacts.UseImports(bucket, a.Jobs)
-	a.HTTP = httpapi.New(d, a.Auth, a.Companies, a.Contacts, logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
-		CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
+	a.Media = media.NewService(d, bucket, a.Connections, a.Adapters,
+		egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, Timeout: 5 * time.Minute, MaxBodyBytes: 110 << 20}), a.Jobs, logger)
+	mediaWorker.Service = a.Media
+	a.Inbound.FetchMedia = a.Media.Enqueue
+	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
+		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters},
+		logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
+			CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
 }
 
@@ -134,6 +180,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	// The intake outlives the HTTP server's shutdown so that requests in
+	// flight still get their events committed.
+	intakeCtx, stopIntake := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopIntake()
+	a.RunMessaging(ctx, intakeCtx)
 	go a.DB.RunCheckpointer(ctx, 30*time.Second, 10000, a.logger)
 	srv := &http.Server{
 		Handler:           a.HTTP.Handler(),
@@ -161,6 +212,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return serveErr
 	}
 	return err
+}
+
+// RunMessaging starts the webhook intake (until intakeCtx ends) and the
+// inbound processor (until ctx ends).
+func (a *App) RunMessaging(ctx, intakeCtx context.Context) {
+	go a.Intake.Run(intakeCtx)
+	go a.Inbound.Run(ctx)
 }
 
 // smtpMailer adapts the mail package to what auth sends.

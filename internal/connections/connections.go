@@ -583,3 +583,31 @@ func (s *Service) MergeInfo(ctx context.Context, q db.Querier, companyID, id str
 	s.forget(id)
 	return nil
 }
+
+// CloudConnections lists every WhatsApp Cloud connection with its secrets
+// (at most 1,000), for the handshake of a shared app's callback URL.
+func (s *Service) CloudConnections(ctx context.Context) ([]Resolved, error) {
+	rows, err := s.db.Query(ctx, `SELECT id FROM connections WHERE type = ? ORDER BY id LIMIT 1000`, channel.WhatsAppCloud)
+	if err != nil {
+		return nil, fmt.Errorf("cloud connections: %w", err)
+	}
+	var idList []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		idList = append(idList, id)
+	}
+	rows.Close()
+	var out []Resolved
+	for _, id := range idList {
+		c, err := s.Resolve(ctx, id)
+		if err != nil {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

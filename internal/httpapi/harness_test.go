@@ -21,6 +21,7 @@ import (
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/config"
 	"github.com/masteria/masteria/internal/httpapi"
+	"github.com/masteria/masteria/internal/inbound"
 	"github.com/masteria/masteria/internal/mail"
 	"github.com/masteria/masteria/internal/store/db"
 )
@@ -43,6 +44,12 @@ func withSMTP(c mail.Config) envOption { return func(cfg *config.Config) { cfg.S
 // httpOptions, when set by a test before setup, tunes the API's rate limits.
 var httpOptions = map[*testing.T]httpapi.Options{}
 
+// inboundHooks, when set by a test before setup, are installed on the
+// inbound processor before it starts.
+var inboundHooks = map[*testing.T][]inbound.Hook{}
+
+func withGraph(url string) envOption { return func(cfg *config.Config) { cfg.MetaGraphURL = url } }
+
 func setup(t *testing.T, d *db.DB, opts ...envOption) *env {
 	t.Helper()
 	key := make([]byte, 32)
@@ -62,13 +69,19 @@ func setup(t *testing.T, d *db.DB, opts ...envOption) *env {
 	logs := &logBuf{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, d, logger, app.Options{Version: "test", PollInterval: 20 * time.Millisecond,
-		Argon2: auth.Argon2{Time: 1, Memory: 1024, Threads: 1}, HTTP: httpOptions[t]})
+		Argon2: auth.Argon2{Time: 1, Memory: 1024, Threads: 1}, HTTP: httpOptions[t], AllowLoopback: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Config.Handler = a.HTTP.Handler()
 	srv.Start()
 	t.Cleanup(srv.Close)
+	a.Inbound.Poll = 20 * time.Millisecond
+	a.Inbound.Hooks = inboundHooks[t]
+	a.Templates.ReviewDelay = 50 * time.Millisecond
+	runCtx, stop := context.WithCancel(context.Background())
+	a.RunMessaging(runCtx, runCtx)
+	t.Cleanup(stop)
 	return &env{t: t, app: a, srv: srv, db: d, log: logs}
 }
 

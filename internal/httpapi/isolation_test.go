@@ -106,16 +106,26 @@ var examples = map[string]map[string]any{
 	"POST /api/v1/segments/count":             {"filter": map[string]any{"tags": map[string]any{"any": []string{"x"}}}},
 	"POST /api/v1/invitations":                {"email": "probe@bravo.example", "role": "agent"},
 	"POST /api/v1/api-keys":                   {"name": "Probe key"},
+	"POST /api/v1/connections":                {"type": "simulator", "name": "Probe sim"},
+	"PATCH /api/v1/connections/{id}":          {"name": "Probe"},
+	"POST /api/v1/connections/{id}/simulate":  {"from": "+55 11 98765-1111", "text": "probe"},
+	"POST /api/v1/connections/{id}/templates": {"name": "probe_t", "language": "pt_BR", "category": "UTILITY",
+		"components": []any{map[string]any{"type": "BODY", "text": "Oi"}}},
+	"PATCH /api/v1/connections/{id}/templates/{template_id}": {"category": "UTILITY"},
 }
 
 // takesNoBody are the writes that read no JSON body (uploads are multipart
 // and carry no ids).
 var takesNoBody = map[string]bool{
-	"POST /api/v1/contacts/import/preview": true,
-	"POST /api/v1/contacts/import":         true,
-	"POST /api/v1/auth/logout":             true,
-	"POST /api/v1/auth/email/resend":       true,
-	"POST /api/v1/members/{id}/reset-link": true,
+	"POST /api/v1/contacts/import/preview":            true,
+	"POST /api/v1/contacts/import":                    true,
+	"POST /api/v1/auth/logout":                        true,
+	"POST /api/v1/auth/email/resend":                  true,
+	"POST /api/v1/members/{id}/reset-link":            true,
+	"POST /api/v1/connections/{id}/test":              true,
+	"POST /api/v1/connections/{id}/templates/sync":    true,
+	"POST /api/v1/connections/{id}/templates/samples": true,
+	"POST /api/v1/webhook-events/{id}/reprocess":      true,
 }
 
 // isIDField names body fields that hold object ids. Link tokens are secrets,
@@ -157,10 +167,13 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 		ownerA.must(201, "POST", "/api/v1/contacts/"+contactA["id"].(string)+"/consent", map[string]any{"action": "opt_in", "source": "form", "wording": "Alpha wording"})
 		segA := ownerA.must(201, "POST", "/api/v1/segments", map[string]any{"name": "Alpha segment", "filter": map[string]any{"q": "alpha"}})
 		impA := importCSV(t, ownerA, "Nome;Telefone\nAlpha Imported;(11) 99999-1234\n", nil)
+		m := seedMessaging(t, e, ownerA, companyA)
 		foreignIDs := []string{companyA, ownerAID, agentA, invA["id"].(string), keyA["id"].(string), auditA,
-			fieldA["id"].(string), tagA["id"].(string), contactA["id"].(string), otherContactA["id"].(string), segA["id"].(string), impA}
+			fieldA["id"].(string), tagA["id"].(string), contactA["id"].(string), otherContactA["id"].(string), segA["id"].(string), impA,
+			m.simulator, m.cloud, m.conversation, m.message, m.template, m.event}
 		secrets := append([]string{"Alpha Secret Co", "alpha.example", "Alpha integration", "Alpha Customer", "Alphaville",
-			"alpha-vip", "Alpha wording", "Alpha segment", "Alpha Imported", "98765", "99999"}, foreignIDs...)
+			"alpha-vip", "Alpha wording", "Alpha segment", "Alpha Imported", "98765", "99999",
+			"Alpha Phone", "Alpha hello", "alpha_welcome", "Alpha Cloud", "alpha-app-secret", "alpha-token"}, foreignIDs...)
 
 		// Company B, whose owner and agent probe.
 		_, companyB := e.signup("Bravo Co", "bravo-owner@bravo.example")
@@ -175,7 +188,8 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 		endsSession := map[string]bool{"/api/v1/auth/logout": true, "/api/v1/me/password": true, "/api/v1/auth/switch": true}
 		agentB, _ := e.invite(ownerB(), "bravo-agent@bravo.example", "agent")
 
-		query := url.Values{"company_id": {companyA}, "user_id": {ownerAID}, "id": {agentA}, "cursor": {auditA}}.Encode()
+		query := url.Values{"company_id": {companyA}, "user_id": {ownerAID}, "id": {agentA}, "cursor": {auditA},
+			"connection_id": {m.simulator}, "contact_id": {contactA["id"].(string)}}.Encode()
 
 		before := snapshot(t, d, companyA)
 		routes := e.app.HTTP.Routes()

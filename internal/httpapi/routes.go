@@ -41,8 +41,9 @@ type Route struct {
 // multipartRoutes take multipart/form-data (file uploads) where the others
 // take JSON; the CSRF token is still required.
 var multipartRoutes = map[string]bool{
-	"POST /api/v1/contacts/import/preview": true,
-	"POST /api/v1/contacts/import":         true,
+	"POST /api/v1/contacts/import/preview":            true,
+	"POST /api/v1/contacts/import":                    true,
+	"POST /api/v1/connections/{id}/templates/samples": true,
 }
 
 // Multipart says whether the route takes a file upload.
@@ -120,5 +121,27 @@ func (s *Server) Routes() []Route {
 		{"PATCH", "/api/v1/segments/{id}", Agent, false, s.updateSegment},
 		{"DELETE", "/api/v1/segments/{id}", Agent, false, s.deleteSegment},
 		{"GET", "/api/v1/segments/{id}/count", Agent, false, s.segmentCount},
+
+		{"GET", "/api/v1/connections", Agent, false, s.listConnections},
+		{"POST", "/api/v1/connections", Admin, false, s.createConnection},
+		{"GET", "/api/v1/connections/{id}", Agent, false, s.getConnection},
+		{"PATCH", "/api/v1/connections/{id}", Admin, false, s.updateConnection},
+		{"DELETE", "/api/v1/connections/{id}", Admin, false, s.deleteConnection},
+		{"POST", "/api/v1/connections/{id}/test", Admin, false, s.testConnection},
+		{"POST", "/api/v1/connections/{id}/simulate", Agent, false, s.simulate},
+		{"GET", "/api/v1/connections/{id}/templates", Agent, false, s.listTemplates},
+		{"POST", "/api/v1/connections/{id}/templates", Admin, false, s.createTemplate},
+		{"POST", "/api/v1/connections/{id}/templates/sync", Admin, false, s.syncTemplates},
+		{"POST", "/api/v1/connections/{id}/templates/samples", Admin, false, s.uploadTemplateSample},
+		{"PATCH", "/api/v1/connections/{id}/templates/{template_id}", Admin, false, s.updateTemplate},
+		{"DELETE", "/api/v1/connections/{id}/templates/{template_id}", Admin, false, s.deleteTemplate},
+
+		{"GET", "/api/v1/conversations", Agent, false, s.listConversations},
+		{"GET", "/api/v1/conversations/{id}", Agent, false, s.getConversation},
+		{"GET", "/api/v1/conversations/{id}/messages", Agent, false, s.listMessages},
+		{"GET", "/api/v1/messages/{id}/media", Agent, false, s.messageMedia},
+
+		{"GET", "/api/v1/webhook-events", Admin, false, s.listWebhookEvents},
+		{"POST", "/api/v1/webhook-events/{id}/reprocess", Admin, false, s.reprocessWebhookEvent},
 	}
 }

@@ -38,14 +38,13 @@ import (
 	"github.com/masteria/masteria/internal/audit"
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/companies"
-	"github.com/masteria/masteria/internal/channel"
 	"github.com/masteria/masteria/internal/connections"
 	"github.com/masteria/masteria/internal/contacts"
 	"github.com/masteria/masteria/internal/conversations"
 	"github.com/masteria/masteria/internal/inbound"
 	"github.com/masteria/masteria/internal/media"
-	"github.com/masteria/masteria/internal/templates"
 	"github.com/masteria/masteria/internal/store/db"
+	"github.com/masteria/masteria/internal/templates"
 )
 
 // Options configure the Server.
@@ -74,12 +73,7 @@ type Deps struct {
 	Inbound       *inbound.Processor
 	Templates     *templates.Service
 	Media         *media.Service
-	Senders       Senders
-}
-
-// Senders builds the adapter that sends for a connection.
-type Senders interface {
-	Sender(ctx context.Context, c connections.Resolved) (channel.Sender, error)
+	Adapters      *connections.Adapters
 }
 
 // Server holds what the handlers need.
@@ -127,6 +121,13 @@ func New(deps Deps, logger *slog.Logger, opts Options) *Server {
 	for _, rt := range s.Routes() {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.guard(rt))
 	}
+	s.mux.HandleFunc("GET /webhooks/whatsapp_cloud/{connection_id}", s.whatsappVerify)
+	s.mux.HandleFunc("POST /webhooks/whatsapp_cloud/{connection_id}", s.whatsappWebhook)
+	s.mux.HandleFunc("GET /webhooks/whatsapp_cloud", s.whatsappVerifyShared)
+	s.mux.HandleFunc("POST /webhooks/whatsapp_cloud", s.whatsappWebhookShared)
+	s.mux.HandleFunc("/webhooks/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, notFoundRoute)
+	})
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))

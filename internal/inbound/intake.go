@@ -133,6 +133,18 @@ func (in *Intake) loop(ctx context.Context) {
 	}
 }
 
+// Insert records one event in the caller's transaction, for events that
+// belong with other rows (the Simulator's review of a template it stores).
+// The processor finds it by polling.
+func Insert(ctx context.Context, tx *db.Tx, ev Event) error {
+	if ev.AvailableAt.IsZero() {
+		ev.AvailableAt = db.Now()
+	}
+	now := db.Now()
+	return db.InsertMany(ctx, tx, "webhook_events", eventColumns,
+		[][]any{{ids.New(), ev.CompanyID, ev.ConnectionID, ev.Source, ev.Payload, ev.AvailableAt.UTC(), now}}, "")
+}
+
 var eventColumns = []string{"id", "company_id", "connection_id", "source", "payload", "available_at", "received_at"}
 
 func (in *Intake) flush(ctx context.Context, batch []request) error {

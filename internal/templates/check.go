@@ -1,0 +1,95 @@
+package templates
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/masteria/masteria/internal/apierr"
+	"github.com/masteria/masteria/internal/channel"
+	"github.com/masteria/masteria/internal/store/db"
+)
+
+// CheckSend validates a template send against the stored template before it
+// leaves: the template exists in that language, is approved, and the send
+// fills exactly its variables (by position or by name), its media header and
+// its URL button variables. It answers 422 errors whose codes the outbox
+// records as the failure reason.
+func CheckSend(ctx context.Context, q db.Querier, companyID, connectionID string, m *channel.TemplateMessage) error {
+	if m == nil || m.Name == "" || m.Language == "" {
+		return apierr.New(http.StatusUnprocessableEntity, "template_required", "Choose a template and its language.")
+	}
+	var status, comps string
+	err := q.QueryRow(ctx, `SELECT status, components FROM templates WHERE company_id = ? AND connection_id = ? AND name = ? AND language = ?`,
+		companyID, connectionID, m.Name, m.Language).Scan(&status, &comps)
+	if err != nil {
+		return apierr.New(http.StatusUnprocessableEntity, "template_not_found",
+			fmt.Sprintf("The template %s (%s) does not exist on this connection; sync the templates.", m.Name, m.Language))
+	}
+	if status != Approved {
+		return apierr.New(http.StatusUnprocessableEntity, "template_not_approved",
+			fmt.Sprintf("The template %s is %s; only approved templates can be sent.", m.Name, strings.ToLower(status)))
+	}
+	p, err := Parse([]byte(comps))
+	if err != nil {
+		return err
+	}
+	mismatch := func(part string, want, got int) error {
+		return apierr.New(http.StatusUnprocessableEntity, "template_variables_mismatch",
+			fmt.Sprintf("The template's %s takes %d values; %d were given.", part, want, got))
+	}
+	if err := matchParams("body", p.Body, m.Body, mismatch); err != nil {
+		return err
+	}
+	switch p.HeaderFormat {
+	case "TEXT":
+		var got []channel.TemplateParam
+		if m.Header != nil {
+			got = m.Header.Text
+		}
+		if err := matchParams("header", p.Header, got, mismatch); err != nil {
+			return err
+		}
+	case "IMAGE", "VIDEO", "DOCUMENT":
+		if m.Header == nil || m.Header.Media == nil || (m.Header.Media.ID == "" && m.Header.Media.Link == "") {
+			return apierr.New(http.StatusUnprocessableEntity, "template_header_media_required",
+				fmt.Sprintf("The template's header is a %s; attach one.", strings.ToLower(p.HeaderFormat)))
+		}
+	}
+	for i, b := range p.Buttons {
+		if strings.ToUpper(b.Type) != "URL" || !strings.Contains(b.URL, "{{") {
+			continue
+		}
+		found := false
+		for _, given := range m.Buttons {
+			if given.Index == i && given.Value != "" {
+				found = true
+			}
+		}
+		if !found {
+			return apierr.New(http.StatusUnprocessableEntity, "template_button_value_required",
+				fmt.Sprintf("The template's button %d has a link variable; give its value.", i+1))
+		}
+	}
+	return nil
+}
+
+func matchParams(part string, want Variables, got []channel.TemplateParam, mismatch func(string, int, int) error) error {
+	if want.Count() != len(got) {
+		return mismatch(part, want.Count(), len(got))
+	}
+	if len(want.Named) > 0 {
+		names := map[string]bool{}
+		for _, g := range got {
+			names[g.Name] = true
+		}
+		for _, n := range want.Named {
+			if !names[n] {
+				return apierr.New(http.StatusUnprocessableEntity, "template_variables_mismatch",
+					fmt.Sprintf("The template's %s needs a value for {{%s}}.", part, n))
+			}
+		}
+	}
+	return nil
+}
