@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,9 @@ func TestWrongTokenNeedsAttention(t *testing.T) {
 	var ce *channel.Error
 	if !errors.As(err, &ce) || ce.Class != channel.NeedsAttention || ce.Status != http.StatusUnauthorized || ce.Code != 190 {
 		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(err.Error(), "stale") {
+		t.Fatalf("the token leaked into the error: %v", err)
 	}
 }
 
