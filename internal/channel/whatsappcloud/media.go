@@ -75,7 +75,9 @@ func accepted(kind, mt string) bool {
 func (c *Client) UploadMedia(ctx context.Context, r io.Reader, filename, mimeType string) (string, error) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
+	wrote := make(chan struct{})
 	go func() {
+		defer close(wrote)
 		pw.CloseWithError(writeUpload(mw, r, filename, mimeType))
 	}()
 	var out struct {
@@ -87,8 +89,10 @@ func (c *Client) UploadMedia(ctx context.Context, r io.Reader, filename, mimeTyp
 		body:        pr,
 		contentType: mw.FormDataContentType(),
 	}, &out)
-	// Unblocks the writer when the request ended before reading it all.
+	// Unblocks the writer when the request ended before reading it all,
+	// and waits for it so that r is the caller's again on return.
 	pr.CloseWithError(errors.New("upload ended"))
+	<-wrote
 	if err != nil {
 		return "", fmt.Errorf("whatsappcloud: upload %s: %w", filename, err)
 	}

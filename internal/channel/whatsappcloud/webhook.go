@@ -54,11 +54,7 @@ func PhoneNumberIDs(body []byte) ([]string, error) {
 	var p struct {
 		Entry []struct {
 			Changes []struct {
-				Value struct {
-					Metadata struct {
-						PhoneNumberID string `json:"phone_number_id"`
-					} `json:"metadata"`
-				} `json:"value"`
+				Value json.RawMessage `json:"value"`
 			} `json:"changes"`
 		} `json:"entry"`
 	}
@@ -69,7 +65,17 @@ func PhoneNumberIDs(body []byte) ([]string, error) {
 	seen := map[string]bool{}
 	for _, e := range p.Entry {
 		for _, c := range e.Changes {
-			id := c.Value.Metadata.PhoneNumberID
+			var v struct {
+				Metadata struct {
+					PhoneNumberID string `json:"phone_number_id"`
+				} `json:"metadata"`
+			}
+			// A change shaped otherwise names no number; the others
+			// still route.
+			if json.Unmarshal(c.Value, &v) != nil {
+				continue
+			}
+			id := v.Metadata.PhoneNumberID
 			if id != "" && !seen[id] {
 				seen[id] = true
 				ids = append(ids, id)
