@@ -238,6 +238,10 @@ func (s *Server) uploadTemplateSample(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if _, err := s.Connections.Get(r.Context(), company(r), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxSample+1<<20)
 	if err := r.ParseMultipartForm(32 << 20); err != nil {
 		s.writeError(w, r, apierr.BadRequest("multipart_required", "Send the sample as multipart/form-data in the field \"file\", at most 100 MB."))

@@ -68,6 +68,16 @@ func seedMessaging(t *testing.T, e *env, owner *client, companyID string) messag
 	s.message = messagesOf(t, owner, s.conversation)[0].(map[string]any)["id"].(string)
 	s.template = owner.must(201, "POST", "/api/v1/connections/"+s.simulator+"/templates", map[string]any{"name": "alpha_welcome",
 		"language": "pt_BR", "category": "UTILITY", "components": []any{map[string]any{"type": "BODY", "text": "Alpha hello"}}})["id"].(string)
+	// The Simulator's review arrives later: wait for it, so that nothing
+	// changes the company's rows after seeding.
+	eventually(t, "the template review", func() bool {
+		for _, tp := range data(owner.must(200, "GET", "/api/v1/connections/"+s.simulator+"/templates", nil)) {
+			if tp.(map[string]any)["status"] == "APPROVED" {
+				return true
+			}
+		}
+		return false
+	})
 	bad := fakegraph.MessageWebhook("1111111111", "not-a-number", "Alpha Nobody", "wamid.alpha-bad", "Alpha hello", time.Now())
 	if r := postHook(e.anon(), "/webhooks/whatsapp_cloud/"+s.cloud, "alpha-app-secret", bad); r.status != 200 {
 		t.Fatalf("seed webhook: %d %s", r.status, r.body)
