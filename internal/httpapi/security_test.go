@@ -200,6 +200,9 @@ func TestNoSecretInDatabaseFileOrLogs(t *testing.T) {
 	}
 	members := owner.must(200, "GET", "/api/v1/members", nil)["data"].([]any)
 	resetURL := owner.must(201, "POST", "/api/v1/members/"+members[0].(map[string]any)["id"].(string)+"/reset-link", nil)["url"].(string)
+	owner.must(201, "POST", "/api/v1/connections", map[string]any{"type": "whatsapp_cloud", "name": "Cloud",
+		"config": map[string]any{"phone_number_id": "123456789", "waba_id": "987654321", "access_token": "EAAG-provider-access-token-0123456789",
+			"app_secret": "meta-app-secret-abcdef0123456789", "verify_token": "verify-token-abcdef0123456789"}})
 	jwtKey, err := e.app.Secrets.System(context.Background(), "jwt_signing_key", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -214,6 +217,9 @@ func TestNoSecretInDatabaseFileOrLogs(t *testing.T) {
 	}
 	secrets := map[string][]byte{
 		"password":         []byte(goodPassword),
+		"access token":     []byte("EAAG-provider-access-token-0123456789"),
+		"app secret":       []byte("meta-app-secret-abcdef0123456789"),
+		"verify token":     []byte("verify-token-abcdef0123456789"),
 		"api key secret":   []byte(key[17:]),
 		"invitation token": []byte(inv[strings.Index(inv, "token=")+6:]),
 		"reset token":      []byte(resetURL[strings.Index(resetURL, "token=")+6:]),

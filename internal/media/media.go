@@ -232,16 +232,14 @@ func (s *Service) fromCloud(ctx context.Context, conn connections.Resolved, medi
 }
 
 func (s *Service) fromLink(ctx context.Context, link string, max int64) (io.ReadCloser, string, error) {
-	if err := egress.CheckURL(link); err != nil {
-		return nil, "", permanent("The link cannot be fetched: %v", err)
-	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
 	if err != nil {
 		return nil, "", permanent("The link is not valid.")
 	}
 	resp, err := s.guarded.Do(req)
 	if err != nil {
-		if errors.Is(err, egress.ErrForbiddenAddress) || errors.Is(err, egress.ErrScheme) || errors.Is(err, egress.ErrTooManyRedirects) {
+		if errors.Is(err, egress.ErrForbiddenAddress) || errors.Is(err, egress.ErrScheme) || errors.Is(err, egress.ErrUserinfo) ||
+			errors.Is(err, egress.ErrInvalidURL) || errors.Is(err, egress.ErrTooManyRedirects) {
 			return nil, "", permanent("The link points to an address Masteria does not fetch.")
 		}
 		return nil, "", err
@@ -320,4 +318,3 @@ func (s *Service) Delete(ctx context.Context, keys []string) error {
 	}
 	return errors.Join(errs...)
 }
-
