@@ -227,6 +227,13 @@ func (s *Service) insertContact(ctx context.Context, tx *db.Tx, companyID, id, p
 	if err := addPhoneAddresses(ctx, tx, companyID, id, phone); err != nil {
 		return err
 	}
+	return s.applySuppression(ctx, tx, companyID, id, phone)
+}
+
+// applySuppression starts a new contact opted out when its number was
+// suppressed (an opted-out contact erased earlier).
+func (s *Service) applySuppression(ctx context.Context, tx *db.Tx, companyID, id, phone string) error {
+	now := db.Now()
 	var suppressed int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM suppressions WHERE company_id = ? AND phone_hash = ?`,
 		companyID, s.phoneHash(companyID, phone)).Scan(&suppressed); err != nil {

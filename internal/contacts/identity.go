@@ -16,13 +16,10 @@ import (
 
 // Resolve finds the contact a channel address reaches, creating it when the
 // person writes for the first time, in the caller's transaction. from is
-// what the provider gave (WhatsApp's wa_id digits, or E.164); name fills an
-// empty contact name. Every spelling of one number reaches one contact.
-func (s *Service) Resolve(ctx context.Context, tx *db.Tx, companyID, from, name string) (id string, created bool, err error) {
-	region, err := s.region(ctx, companyID)
-	if err != nil {
-		return "", false, err
-	}
+// what the provider gave (WhatsApp's wa_id digits, or E.164); region is the
+// company's default country; name fills an empty contact name. Every
+// spelling of one number reaches one contact.
+func (s *Service) Resolve(ctx context.Context, tx *db.Tx, companyID, region, from, name string) (id string, created bool, err error) {
 	digits := strings.TrimPrefix(strings.TrimSpace(from), "+")
 	phone, err := NormalizePhone("+"+digits, region)
 	if err != nil {
@@ -39,8 +36,25 @@ func (s *Service) Resolve(ctx context.Context, tx *db.Tx, companyID, from, name 
 		}
 		return id, false, err
 	}
+	// Two deliveries from a new person can be applied at once (several
+	// processors on PostgreSQL): the second insert yields to the first.
 	id = newID()
-	if err := s.insertContact(ctx, tx, companyID, id, phone, name, "", "", map[string]any{}, ""); err != nil {
+	now := db.Now()
+	res, err := tx.Exec(ctx, `INSERT INTO contacts (id, company_id, phone, name, search, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, id, companyID, phone, name, searchText(name, phone, ""), now, now)
+	if err != nil {
+		return "", false, fmt.Errorf("insert contact: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if id, err = contactByPhone(ctx, tx, companyID, phone); err == nil && id == "" {
+			err = fmt.Errorf("contact %s vanished while it was being created", phone)
+		}
+		return id, false, err
+	}
+	if err := addPhoneAddresses(ctx, tx, companyID, id, phone); err != nil {
+		return "", false, err
+	}
+	if err := s.applySuppression(ctx, tx, companyID, id, phone); err != nil {
 		return "", false, err
 	}
 	return id, true, nil

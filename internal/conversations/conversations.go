@@ -127,9 +127,20 @@ func FindOrOpen(ctx context.Context, tx *db.Tx, companyID, connectionID, contact
 	}
 	id = ids.New()
 	now := db.Now()
-	if _, err := tx.Exec(ctx, `INSERT INTO conversations (id, company_id, connection_id, contact_id, status, last_message_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 'open', ?, ?, ?)`, id, companyID, connectionID, contactID, at, now, now); err != nil {
+	// Another transaction may open it at the same moment: the unique index
+	// on open conversations keeps one, and this one reads it.
+	res, err := tx.Exec(ctx, `INSERT INTO conversations (id, company_id, connection_id, contact_id, status, last_message_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT DO NOTHING`, id, companyID, connectionID, contactID, at, now, now)
+	if err != nil {
 		return "", false, fmt.Errorf("open conversation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		err = tx.QueryRow(ctx, `SELECT id FROM conversations WHERE connection_id = ? AND contact_id = ? AND status <> 'resolved'`,
+			connectionID, contactID).Scan(&id)
+		if err != nil {
+			return "", false, fmt.Errorf("find conversation opened meanwhile: %w", err)
+		}
+		return id, false, nil
 	}
 	return id, true, nil
 }

@@ -28,7 +28,7 @@ import (
 
 // env is a whole Masteria on one test database, served on loopback.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	app *app.App
 	srv *httptest.Server
 	db  *db.DB
@@ -42,15 +42,15 @@ type envOption func(*config.Config)
 func withSMTP(c mail.Config) envOption { return func(cfg *config.Config) { cfg.SMTP = c } }
 
 // httpOptions, when set by a test before setup, tunes the API's rate limits.
-var httpOptions = map[*testing.T]httpapi.Options{}
+var httpOptions = map[testing.TB]httpapi.Options{}
 
 // inboundHooks, when set by a test before setup, are installed on the
 // inbound processor before it starts.
-var inboundHooks = map[*testing.T][]inbound.Hook{}
+var inboundHooks = map[testing.TB][]inbound.Hook{}
 
 func withGraph(url string) envOption { return func(cfg *config.Config) { cfg.MetaGraphURL = url } }
 
-func setup(t *testing.T, d *db.DB, opts ...envOption) *env {
+func setup(t testing.TB, d *db.DB, opts ...envOption) *env {
 	t.Helper()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -119,7 +119,7 @@ type resp struct {
 	header http.Header
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -129,7 +129,7 @@ func (r resp) json(t *testing.T) map[string]any {
 }
 
 // errCode returns the envelope's code, failing when the body is not one.
-func (r resp) errCode(t *testing.T) string {
+func (r resp) errCode(t testing.TB) string {
 	t.Helper()
 	m := r.json(t)
 	e, ok := m["error"].(map[string]any)

@@ -110,7 +110,7 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 	if dup > 0 {
 		return nil
 	}
-	contactID, created, err := a.p.Contacts.Resolve(ctx, tx, a.company.ID, m.From, m.Name)
+	contactID, created, err := a.p.Contacts.Resolve(ctx, tx, a.company.ID, a.company.DefaultCountry, m.From, m.Name)
 	if err != nil {
 		return err
 	}
@@ -185,24 +185,24 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		reason = firstNonEmpty(s.Errors[0].Details, s.Errors[0].Message, s.Errors[0].Title)
 	}
 	t := at(s.Timestamp)
-	res, err := a.tx.Exec(ctx, `INSERT INTO message_statuses (company_id, connection_id, provider_message_id, status, error_code, error_reason, at, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, a.company.ID, a.conn.ID, s.ProviderID, s.Status, code, reason, t, db.Now())
+	// The report is recorded with the message it matches, if any; a copy of
+	// a report already recorded collides and returns no row.
+	var match sql.NullString
+	err := a.tx.QueryRow(ctx, `INSERT INTO message_statuses (company_id, connection_id, provider_message_id, status, message_id, error_code, error_reason, at, received_at)
+		VALUES (?, ?, ?, ?, (SELECT id FROM messages WHERE connection_id = ? AND provider_message_id = ? AND direction = 'outbound'), ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING message_id`,
+		a.company.ID, a.conn.ID, s.ProviderID, s.Status, a.conn.ID, s.ProviderID, code, reason, t, db.Now()).Scan(&match)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // a copy of a report already applied
+	}
 	if err != nil {
 		return fmt.Errorf("record status: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return err // a copy of a report already applied
-	}
-	var msgID string
-	err = a.tx.QueryRow(ctx, `SELECT id FROM messages WHERE connection_id = ? AND provider_message_id = ? AND direction = 'outbound'`,
-		a.conn.ID, s.ProviderID).Scan(&msgID)
-	if errors.Is(err, sql.ErrNoRows) {
+	if !match.Valid {
 		return nil // kept unmatched until the outbox records this id
 	}
-	if err != nil {
-		return fmt.Errorf("find message: %w", err)
-	}
-	ev, err := applyStatus(ctx, a.tx, a.company.ID, a.conn.ID, msgID, s.ProviderID, s.Status, code, reason, t)
+	msgID := match.String
+	ev, err := applyStatus(ctx, a.tx, msgID, s.Status, code, reason, t)
 	if err != nil {
 		return err
 	}
@@ -231,25 +231,29 @@ var statusColumn = map[string]string{
 	channel.StatusSent: "sent_at", channel.StatusDelivered: "delivered_at", channel.StatusRead: "read_at", channel.StatusFailed: "failed_at",
 }
 
+// rankSQL is channel.Rank in SQL, over the messages.status column.
+const rankSQL = `(CASE status WHEN 'queued' THEN 1 WHEN 'sending' THEN 2 WHEN 'sent' THEN 3 WHEN 'delivered' THEN 4 WHEN 'failed' THEN 5 WHEN 'read' THEN 6 ELSE 0 END)`
+
 // applyStatus moves a message forward to status (never back) and fills the
-// time of that status; it returns the real-time event to publish.
-func applyStatus(ctx context.Context, tx *db.Tx, companyID, connectionID, msgID, providerID, status, code, reason string, t time.Time) (*realtime.Event, error) {
-	if _, err := tx.Exec(ctx, `UPDATE message_statuses SET message_id = ? WHERE connection_id = ? AND provider_message_id = ? AND status = ?`,
-		msgID, connectionID, providerID, status); err != nil {
-		return nil, fmt.Errorf("match status: %w", err)
-	}
-	var current, convID string
-	if err := tx.QueryRow(ctx, `SELECT status, conversation_id FROM messages WHERE id = ?`, msgID).Scan(&current, &convID); err != nil {
-		return nil, fmt.Errorf("message status: %w", err)
-	}
+// time of that status, in one statement; it returns the real-time event to
+// publish when the status moved.
+func applyStatus(ctx context.Context, tx *db.Tx, msgID, status, code, reason string, t time.Time) (*realtime.Event, error) {
 	col := statusColumn[status]
-	if channel.Rank(status) <= channel.Rank(current) {
-		_, err := tx.Exec(ctx, `UPDATE messages SET `+col+` = COALESCE(`+col+`, ?) WHERE id = ?`, t, msgID)
-		return nil, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE messages SET status = ?, status_at = ?, `+col+` = COALESCE(`+col+`, ?), error_code = ?, error_reason = ? WHERE id = ?`,
-		status, t, t, code, reason, msgID); err != nil {
+	rank := channel.Rank(status)
+	forward := rankSQL + ` < ?`
+	var convID, now string
+	err := tx.QueryRow(ctx, `UPDATE messages SET `+col+` = COALESCE(`+col+`, ?),
+		status = CASE WHEN `+forward+` THEN ? ELSE status END,
+		status_at = CASE WHEN `+forward+` THEN ? ELSE status_at END,
+		error_code = CASE WHEN `+forward+` THEN ? ELSE error_code END,
+		error_reason = CASE WHEN `+forward+` THEN ? ELSE error_reason END
+		WHERE id = ? RETURNING conversation_id, status`,
+		t, rank, status, rank, t, rank, code, rank, reason, msgID).Scan(&convID, &now)
+	if err != nil {
 		return nil, fmt.Errorf("update message status: %w", err)
+	}
+	if now != status {
+		return nil, nil
 	}
 	return &realtime.Event{Type: "message.status", Data: map[string]any{
 		"message_id": msgID, "conversation_id": convID, "status": status, "error_code": code,
@@ -281,8 +285,14 @@ func ApplyUnmatched(ctx context.Context, tx *db.Tx, companyID, connectionID, mes
 	}
 	rows.Close()
 	var out []realtime.Event
+	if len(reports) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE message_statuses SET message_id = ? WHERE connection_id = ? AND provider_message_id = ? AND message_id IS NULL`,
+			messageID, connectionID, providerID); err != nil {
+			return nil, fmt.Errorf("match statuses: %w", err)
+		}
+	}
 	for _, r := range reports {
-		ev, err := applyStatus(ctx, tx, companyID, connectionID, messageID, providerID, r.status, r.code, r.reason, r.at.Time)
+		ev, err := applyStatus(ctx, tx, messageID, r.status, r.code, r.reason, r.at.Time)
 		if err != nil {
 			return nil, err
 		}
@@ -317,7 +327,7 @@ func (a *applier) preference(ctx context.Context, p channel.Preference) error {
 	default:
 		return nil // a preference we do not act on
 	}
-	contactID, _, err := a.p.Contacts.Resolve(ctx, a.tx, a.company.ID, p.From, "")
+	contactID, _, err := a.p.Contacts.Resolve(ctx, a.tx, a.company.ID, a.company.DefaultCountry, p.From, "")
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,10 @@ type Processor struct {
 	Hooks     []Hook
 	// BatchSize is how many events one transaction applies (default 200).
 	BatchSize int
+	// Workers is how many transactions apply events at once: one on SQLite
+	// (one writer), four on PostgreSQL, where each statement is a round
+	// trip and concurrent transactions overlap them.
+	Workers int
 	// Poll is how often due events are looked for without a wake-up
 	// (default 200 ms): scheduled events, and other instances' intake.
 	Poll time.Duration
@@ -68,6 +73,12 @@ func (p *Processor) init() {
 		if p.Poll == 0 {
 			p.Poll = 200 * time.Millisecond
 		}
+		if p.Workers == 0 {
+			p.Workers = 1
+			if p.DB.Dialect() == db.Postgres {
+				p.Workers = 4
+			}
+		}
 	})
 }
 
@@ -83,6 +94,19 @@ func (p *Processor) Wake() {
 // Run applies due events until ctx ends.
 func (p *Processor) Run(ctx context.Context) {
 	p.init()
+	var wg sync.WaitGroup
+	for i := range p.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.work(ctx, i == 0)
+		}()
+	}
+	wg.Wait()
+}
+
+// work is one worker's loop; the first also cleans old events up.
+func (p *Processor) work(ctx context.Context, cleans bool) {
 	ticker := time.NewTicker(p.Poll)
 	defer ticker.Stop()
 	lastCleanup := time.Time{}
@@ -99,7 +123,7 @@ func (p *Processor) Run(ctx context.Context) {
 		if n >= p.BatchSize {
 			continue
 		}
-		if time.Since(lastCleanup) > time.Hour {
+		if cleans && time.Since(lastCleanup) > time.Hour {
 			lastCleanup = time.Now()
 			if err := p.cleanup(ctx); err != nil && ctx.Err() == nil {
 				p.Logger.Warn("webhook event cleanup failed", "err", err)
@@ -125,10 +149,23 @@ type eventRow struct {
 	payload                             []byte
 }
 
+// errCareful asks for the batch to be applied again event by event.
+var errCareful = errors.New("an event failed; applying the batch one event at a time")
+
 // ProcessDue applies up to BatchSize due events in one transaction and
-// returns how many it handled.
+// returns how many it handled. The batch is first applied as a whole; if
+// any event fails, it is rolled back and applied again with each event in
+// its own savepoint, so that only the failing ones are marked failed.
 func (p *Processor) ProcessDue(ctx context.Context) (int, error) {
 	p.init()
+	n, err := p.process(ctx, false)
+	if errors.Is(err, errCareful) {
+		return p.process(ctx, true)
+	}
+	return n, err
+}
+
+func (p *Processor) process(ctx context.Context, careful bool) (int, error) {
 	var n int
 	err := p.DB.InTx(ctx, func(tx *db.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, company_id, connection_id, source, payload FROM webhook_events
@@ -152,11 +189,50 @@ func (p *Processor) ProcessDue(ctx context.Context) (int, error) {
 		}
 		n = len(evs)
 		cache := map[string]companies.Company{}
+		if careful {
+			// Events fail alone, each rolled back to its savepoint; a
+			// deadlock or serialization failure is nobody's input and
+			// retries the whole batch later.
+			for _, e := range evs {
+				if err := p.processOne(ctx, tx, e, cache); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		type published struct {
+			company string
+			events  []realtime.Event
+		}
+		var pubs []published
+		done := make([]any, 0, len(evs))
 		for _, e := range evs {
-			if err := p.processOne(ctx, tx, e, cache); err != nil {
-				return err
+			evs, err := p.applyEvent(ctx, tx, e, cache)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return fmt.Errorf("%w: %v", errCareful, err)
+			}
+			if len(evs) > 0 {
+				pubs = append(pubs, published{e.companyID, evs})
+			}
+			done = append(done, e.id)
+		}
+		if len(done) > 0 {
+			args := append([]any{db.Now()}, done...)
+			if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = 'processed', error = '', attempts = attempts + 1, processed_at = ?
+				WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(done)), ",")+`)`, args...); err != nil {
+				return fmt.Errorf("mark processed: %w", err)
 			}
 		}
+		tx.AfterCommit(func() {
+			for _, pub := range pubs {
+				for _, ev := range pub.events {
+					p.Hub.Publish(pub.company, ev)
+				}
+			}
+		})
 		return nil
 	})
 	return n, err
@@ -172,6 +248,9 @@ func (p *Processor) processOne(ctx context.Context, tx *db.Tx, e eventRow, cache
 	if applyErr != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if db.IsTransient(applyErr) {
+			return applyErr
 		}
 		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT event`); err != nil {
 			return fmt.Errorf("rollback to savepoint: %w", err)
