@@ -2,10 +2,11 @@
 // database: uploaded imports now, media later. It is a gocloud.dev bucket
 // chosen by URL (MASTERIA_BLOB_URL); the default is a folder in DATA_DIR.
 //
-// Only the local-folder driver (file://) and the in-memory one (mem://, for
-// tests) are compiled in for now; S3-compatible and GCS drivers come with the
-// media work, where multi-instance deployments need a shared bucket. With
-// several instances on PostgreSQL, DATA_DIR must then be a shared folder.
+// Drivers compiled in: a local folder (file://, the default, in DATA_DIR),
+// S3 and S3-compatible stores (s3://bucket?region=…&endpoint=…, credentials
+// from the usual AWS environment), Google Cloud Storage (gs://bucket,
+// application default credentials) and memory (mem://, for tests). Several
+// instances on PostgreSQL need a shared bucket: S3, GCS, or a shared folder.
 package blobs
 
 import (
@@ -16,7 +17,9 @@ import (
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets
+	_ "gocloud.dev/blob/gcsblob"  // gs:// buckets
 	_ "gocloud.dev/blob/memblob"  // mem:// buckets
+	_ "gocloud.dev/blob/s3blob"   // s3:// buckets, S3-compatible endpoints too
 )
 
 // Open opens the bucket at url, creating a local folder when needed.
