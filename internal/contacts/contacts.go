@@ -16,8 +16,13 @@
 //     keyed hash in suppressions so that it stays suppressed.
 //   - Lists are newest first with the id as cursor; the free-text filter
 //     matches a lower-cased name, phone and email column.
-//   - Erasing a contact removes its addresses, tags, fields and ledger (and,
-//     once the inbox exists, its conversations and media) in one transaction.
+//   - Erasing a contact removes its addresses, tags, fields, ledger,
+//     conversations and messages in one transaction, then its messages' files
+//     from the blob store, and the raw provider deliveries that name its
+//     numbers (deliveries expire after 7 days, failed ones after 30).
+//   - Merging moves addresses, tags, the ledger, conversations and messages
+//     to the survivor; an open conversation of the merged-away contact on a
+//     connection where the survivor has one too is resolved first.
 package contacts
 
 import (
@@ -32,6 +37,8 @@ import (
 	"log/slog"
 	"strings"
 	"unicode/utf8"
+
+	"gocloud.dev/gcerrors"
 
 	"github.com/masteria/masteria/internal/apierr"
 	"github.com/masteria/masteria/internal/audit"
@@ -228,6 +235,24 @@ func (s *Service) insertContact(ctx context.Context, tx *db.Tx, companyID, id, p
 		return err
 	}
 	return s.applySuppression(ctx, tx, companyID, id, phone)
+}
+
+// strings1 reads a one-column query.
+func strings1(ctx context.Context, q db.Querier, query string, args []any) ([]string, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // applySuppression starts a new contact opted out when its number was
@@ -462,10 +487,10 @@ func (s *Service) Delete(ctx context.Context, companyID, id string) error {
 // eraseWhere deletes the contacts matching a condition on c, keeping
 // suppressions for opted-out numbers. It returns how many were erased.
 func (s *Service) eraseWhere(ctx context.Context, tx *db.Tx, companyID, where string, args []any) (int64, error) {
+	scoped := append([]any{companyID, companyID}, args...)
 	// Every number of an opted-out contact stays suppressed, merged-in ones too.
 	rows, err := tx.Query(ctx, `SELECT a.value FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
-		WHERE a.company_id = ? AND a.kind = 'phone' AND c.company_id = ? AND c.consent_state = 'opted_out' AND `+where,
-		append([]any{companyID, companyID}, args...)...)
+		WHERE a.company_id = ? AND a.kind = 'phone' AND c.company_id = ? AND c.consent_state = 'opted_out' AND `+where, scoped...)
 	if err != nil {
 		return 0, fmt.Errorf("find opted-out: %w", err)
 	}
@@ -482,6 +507,39 @@ func (s *Service) eraseWhere(ctx context.Context, tx *db.Tx, companyID, where st
 	for _, p := range phones {
 		if err := s.suppress(ctx, tx, companyID, p); err != nil {
 			return 0, err
+		}
+	}
+	// Messages and conversations go with the contact (foreign keys); their
+	// files are deleted from the blob store once the erasure commits.
+	keys, err := strings1(ctx, tx, `SELECT m.media_key FROM messages m JOIN contacts c ON c.id = m.contact_id
+		WHERE m.company_id = ? AND m.media_key <> '' AND c.company_id = ? AND `+where, scoped)
+	if err != nil {
+		return 0, fmt.Errorf("find media: %w", err)
+	}
+	if len(keys) > 0 && s.imports.bucket != nil {
+		bucket := s.imports.bucket
+		tx.AfterCommit(func() {
+			for _, k := range keys {
+				if err := bucket.Delete(context.WithoutCancel(ctx), k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+					s.logger.Error("erased contact's file not deleted", "key", k, "err", err)
+				}
+			}
+		})
+	}
+	// Raw provider deliveries that name the person are erased too (they
+	// expire after 7 or 30 days anyway); a bulk erasure of more contacts than
+	// this leaves them to that expiry.
+	numbers, err := strings1(ctx, tx, `SELECT a.value FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+		WHERE a.company_id = ? AND a.kind = 'phone' AND c.company_id = ? AND `+where+` LIMIT 1001`, scoped)
+	if err != nil {
+		return 0, fmt.Errorf("find numbers: %w", err)
+	}
+	if len(numbers) <= 1000 {
+		for _, n := range numbers {
+			if _, err := tx.Exec(ctx, `DELETE FROM webhook_events WHERE company_id = ? AND `+db.BytesContain(tx.Dialect(), "payload"),
+				companyID, []byte(strings.TrimPrefix(n, "+"))); err != nil {
+				return 0, fmt.Errorf("erase deliveries: %w", err)
+			}
 		}
 	}
 	res, err := tx.Exec(ctx, `DELETE FROM contacts WHERE company_id = ? AND id IN (SELECT c.id FROM contacts c WHERE c.company_id = ? AND `+where+`)`,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/masteria/masteria/internal/apierr"
 	"github.com/masteria/masteria/internal/audit"
+	"github.com/masteria/masteria/internal/conversations"
 	"github.com/masteria/masteria/internal/ids"
 	"github.com/masteria/masteria/internal/store/db"
 )
@@ -321,9 +322,10 @@ func (s *Service) Bulk(ctx context.Context, companyID string, in BulkInput) (int
 
 // DataExport is everything held about one contact (LGPD Art. 18).
 type DataExport struct {
-	Contact   Contact        `json:"contact"`
-	Addresses []Address      `json:"addresses"`
-	Consent   []ConsentEvent `json:"consent_history"`
+	Contact       Contact                `json:"contact"`
+	Addresses     []Address              `json:"addresses"`
+	Consent       []ConsentEvent         `json:"consent_history"`
+	Conversations []conversations.Thread `json:"conversations"`
 }
 
 // Address is one way a contact is reached.
@@ -355,6 +357,9 @@ func (s *Service) ExportOne(ctx context.Context, companyID, id string) (DataExpo
 	rows.Close()
 	sort.Slice(out.Addresses, func(i, j int) bool { return out.Addresses[i].Value < out.Addresses[j].Value })
 	if out.Consent, err = s.ConsentHistory(ctx, companyID, id); err != nil {
+		return DataExport{}, err
+	}
+	if out.Conversations, err = conversations.ForContact(ctx, s.db, companyID, id); err != nil {
 		return DataExport{}, err
 	}
 	return out, nil

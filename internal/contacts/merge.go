@@ -56,9 +56,20 @@ func (s *Service) Merge(ctx context.Context, companyID, survivorID, otherID stri
 		consent = other.Consent
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// One open conversation per connection and contact: where both
+		// have one on the same connection, the merged-away one is resolved
+		// first and stays in the history.
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'resolved', updated_at = ?
+			WHERE company_id = ? AND contact_id = ? AND status <> 'resolved' AND connection_id IN (
+				SELECT connection_id FROM conversations WHERE company_id = ? AND contact_id = ? AND status <> 'resolved')`,
+			db.Now(), companyID, otherID, companyID, survivorID); err != nil {
+			return fmt.Errorf("merge: resolve clashing conversations: %w", err)
+		}
 		for _, q := range []string{
 			`UPDATE contact_addresses SET contact_id = ? WHERE company_id = ? AND contact_id = ?`,
 			`UPDATE consent_events SET contact_id = ? WHERE company_id = ? AND contact_id = ?`,
+			`UPDATE conversations SET contact_id = ? WHERE company_id = ? AND contact_id = ?`,
+			`UPDATE messages SET contact_id = ? WHERE company_id = ? AND contact_id = ?`,
 		} {
 			if _, err := tx.Exec(ctx, q, survivorID, companyID, otherID); err != nil {
 				return fmt.Errorf("merge: %w", err)

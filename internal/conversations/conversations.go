@@ -401,3 +401,49 @@ func MessageByID(ctx context.Context, q db.Querier, companyID, id string) (Messa
 	}
 	return m, err
 }
+
+// Thread is a conversation with all its messages, oldest first: what a data
+// subject export holds.
+type Thread struct {
+	Conversation
+	Messages []Message `json:"messages"`
+}
+
+// ForContact returns every conversation of a contact with its messages.
+func ForContact(ctx context.Context, q db.Querier, companyID, contactID string) ([]Thread, error) {
+	rows, err := q.Query(ctx, `SELECT `+conversationColumns+` FROM conversations v JOIN contacts c ON c.id = v.contact_id
+		WHERE v.company_id = ? AND v.contact_id = ? ORDER BY v.id`, companyID, contactID)
+	if err != nil {
+		return nil, fmt.Errorf("contact conversations: %w", err)
+	}
+	out := []Thread{}
+	for rows.Next() {
+		v, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, Thread{Conversation: v, Messages: []Message{}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		mrows, err := q.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE company_id = ? AND conversation_id = ? ORDER BY id`,
+			companyID, out[i].ID)
+		if err != nil {
+			return nil, fmt.Errorf("conversation messages: %w", err)
+		}
+		for mrows.Next() {
+			m, err := scanMessage(mrows)
+			if err != nil {
+				mrows.Close()
+				return nil, err
+			}
+			out[i].Messages = append(out[i].Messages, m)
+		}
+		mrows.Close()
+	}
+	return out, nil
+}

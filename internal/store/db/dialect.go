@@ -33,3 +33,12 @@ func SkipLocked(d Dialect) string {
 	}
 	return ""
 }
+
+// BytesContain is a condition that a binary column contains the bytes given
+// as its one argument (raw provider payloads searched for a phone number).
+func BytesContain(d Dialect, col string) string {
+	if d == Postgres {
+		return "position(CAST(? AS bytea) IN " + col + ") > 0"
+	}
+	return "instr(" + col + ", CAST(? AS BLOB)) > 0"
+}
