@@ -185,6 +185,11 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		reason = firstNonEmpty(s.Errors[0].Details, s.Errors[0].Message, s.Errors[0].Title)
 	}
 	t := at(s.Timestamp)
+	// Takes turns with the send that records this provider id (see
+	// ApplyUnmatched): one of the two always sees the other's commit.
+	if err := db.LockKey(ctx, a.tx, reportKey(a.conn.ID, s.ProviderID)); err != nil {
+		return fmt.Errorf("lock report: %w", err)
+	}
 	// The report is recorded with the message it matches, if any; a copy of
 	// a report already recorded collides and returns no row.
 	var match sql.NullString
@@ -216,6 +221,10 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		}
 	}
 	return nil
+}
+
+func reportKey(connectionID, providerID string) string {
+	return "report:" + connectionID + ":" + providerID
 }
 
 func firstNonEmpty(xs ...string) string {
@@ -265,6 +274,12 @@ func applyStatus(ctx context.Context, tx *db.Tx, msgID, status, code, reason str
 // it before our commit). The outbox calls it, in the transaction that
 // records the provider id.
 func ApplyUnmatched(ctx context.Context, tx *db.Tx, companyID, connectionID, messageID, providerID string) ([]realtime.Event, error) {
+	// The message row is already written in tx: a report being applied now
+	// either committed before this lock (and is read below) or waits for it
+	// and then finds the message.
+	if err := db.LockKey(ctx, tx, reportKey(connectionID, providerID)); err != nil {
+		return nil, fmt.Errorf("lock report: %w", err)
+	}
 	rows, err := tx.Query(ctx, `SELECT status, error_code, error_reason, at FROM message_statuses
 		WHERE connection_id = ? AND provider_message_id = ? AND message_id IS NULL`, connectionID, providerID)
 	if err != nil {

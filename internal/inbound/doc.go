@@ -23,7 +23,10 @@
 //   - Delivery reports only move a message forward (channel.Rank): a late
 //     "delivered" fills delivered_at but never turns "read" back. A report
 //     for a provider id we do not know yet is kept unmatched and applied when
-//     the outbox records that id (ApplyUnmatched).
+//     the outbox records that id (ApplyUnmatched). On PostgreSQL the two take
+//     turns through an advisory lock on (connection, provider id), so a
+//     report and the send it reports on, committing at the same moment,
+//     cannot miss each other.
 //   - A batch for a phone number id other than the connection's is ignored:
 //     the connection's app secret does not vouch for another number.
 //   - Processed events are kept 7 days (for support), failed ones 30 days.

@@ -1,5 +1,7 @@
 package db
 
+import "context"
+
 // The SQL that differs between the dialects, beyond placeholders and times.
 
 // JSONText is an expression for the text of key in a JSON-object column, with
@@ -41,4 +43,15 @@ func BytesContain(d Dialect, col string) string {
 		return "position(CAST(? AS bytea) IN " + col + ") > 0"
 	}
 	return "instr(" + col + ", CAST(? AS BLOB)) > 0"
+}
+
+// LockKey takes a transaction-long lock on a name, so that two transactions
+// about the same thing (a delivery report and the send it reports on) take
+// turns. SQLite's one writer already serializes every transaction.
+func LockKey(ctx context.Context, tx *Tx, key string) error {
+	if tx.Dialect() != Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, key)
+	return err
 }
