@@ -98,6 +98,7 @@ func benchWebhooks(b *testing.B, d *db.DB, n int) {
 
 	url := e.srv.URL + "/webhooks/whatsapp_cloud/" + connID
 	b.ResetTimer()
+	start := time.Now()
 	rate, p50, p99 := hammer(b, url, bodies, sigs)
 	acked := time.Now()
 	for {
@@ -133,7 +134,10 @@ func benchWebhooks(b *testing.B, d *db.DB, n int) {
 	b.ReportMetric(rate, "acks/s")
 	b.ReportMetric(float64(p50.Microseconds())/1000, "p50_ms")
 	b.ReportMetric(float64(p99.Microseconds())/1000, "p99_ms")
-	b.ReportMetric(float64(n)/drain.Seconds(), "drain_after_ack_s")
+	// Processing runs while the deliveries arrive; this is its rate over the
+	// whole run, from the first request to an empty backlog.
+	b.ReportMetric(float64(n)/(acked.Sub(start)+drain).Seconds(), "processed/s")
+	b.ReportMetric(float64(drain.Milliseconds()), "drain_after_last_ack_ms")
 	b.ReportMetric(bareRate, "bare_acks/s")
 	b.ReportMetric(float64(bareP99.Microseconds())/1000, "bare_p99_ms")
 	b.ReportMetric(rate/bareRate, "ratio")
