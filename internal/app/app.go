@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -33,6 +34,7 @@ import (
 	"github.com/masteria/masteria/internal/jobs"
 	"github.com/masteria/masteria/internal/mail"
 	"github.com/masteria/masteria/internal/media"
+	"github.com/masteria/masteria/internal/outbox"
 	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/secrets"
 	"github.com/masteria/masteria/internal/store/db"
@@ -59,6 +61,9 @@ type App struct {
 	Hub           *realtime.Hub
 	Intake        *inbound.Intake
 	Inbound       *inbound.Processor
+	Outbox        *outbox.Outbox
+
+	messaging sync.WaitGroup
 }
 
 // Keyring builds the encryption keyring from configuration, or from
@@ -143,6 +148,9 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		Options:   a.Connections.Options(),
 	}
 	a.Templates = templates.NewService(d, a.Connections, a.Adapters, logger)
+	a.Outbox = outbox.New(d, a.Connections, a.Adapters, a.Hub, logger)
+	a.Outbox.Contacts = a.Contacts
+	a.Connections.Changed = a.Outbox.Wake
 	a.Inbound.Templates = a.Templates.ApplyUpdate
 
 	workers := river.NewWorkers()
@@ -168,7 +176,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	mediaWorker.Service = a.Media
 	a.Inbound.FetchMedia = a.Media.Enqueue
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
-		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters},
+		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox},
 		logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 			CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
@@ -208,18 +216,25 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	a.logger.Info("shutting down")
 	err := errors.Join(srv.Shutdown(shutdownCtx), a.Jobs.Stop(shutdownCtx))
+	stopIntake()
+	a.WaitMessaging()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
 	}
 	return err
 }
 
-// RunMessaging starts the webhook intake (until intakeCtx ends) and the
-// inbound processor (until ctx ends).
+// RunMessaging starts the webhook intake (until intakeCtx ends), the
+// inbound processor and the outbox dispatchers (until ctx ends).
 func (a *App) RunMessaging(ctx, intakeCtx context.Context) {
-	go a.Intake.Run(intakeCtx)
-	go a.Inbound.Run(ctx)
+	a.messaging.Go(func() { a.Intake.Run(intakeCtx) })
+	a.messaging.Go(func() { a.Inbound.Run(ctx) })
+	a.messaging.Go(func() { a.Outbox.Run(ctx) })
 }
+
+// WaitMessaging waits for the loops RunMessaging started to finish (sends
+// in flight record their outcome).
+func (a *App) WaitMessaging() { a.messaging.Wait() }
 
 // smtpMailer adapts the mail package to what auth sends.
 type smtpMailer struct{ s mail.Sender }

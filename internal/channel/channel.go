@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -296,4 +297,45 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("provider error %d (%s): %s", e.Code, e.Class, e.Message)
 	}
 	return fmt.Sprintf("provider error (%s): %s", e.Class, e.Message)
+}
+
+// Validate refuses what no channel could send.
+func Validate(m Outbound) error {
+	bad := func(msg string) error { return &Error{Class: FixRequest, Message: msg} }
+	if m.To == "" {
+		return bad("the recipient is missing")
+	}
+	switch m.Type {
+	case TypeText:
+		if strings.TrimSpace(m.Text) == "" {
+			return bad("the text is empty")
+		}
+	case TypeImage, TypeAudio, TypeVideo, TypeDocument, TypeSticker:
+		if m.Media == nil || (m.Media.ID == "" && m.Media.Link == "") {
+			return bad("the media file is missing")
+		}
+	case TypeLocation:
+		if m.Location == nil {
+			return bad("the location is missing")
+		}
+	case TypeInteractive:
+		if m.Interactive == nil || m.Interactive.Body == "" {
+			return bad("the interactive message has no body")
+		}
+	case TypeTemplate:
+		if m.Template == nil || m.Template.Name == "" {
+			return bad("the template is missing")
+		}
+	case TypeReaction:
+		if m.Reaction == nil || m.Reaction.MessageID == "" {
+			return bad("the reaction has no message")
+		}
+	case TypeContacts:
+		if len(m.Contacts) == 0 {
+			return bad("the contacts card is empty")
+		}
+	default:
+		return bad(fmt.Sprintf("unknown message type %q", m.Type))
+	}
+	return nil
 }

@@ -131,6 +131,10 @@ type Service struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+
+	// Changed is told after a connection's settings or status change (the
+	// outbox starts or stops sending for it at once).
+	Changed func(id string)
 }
 
 type cached struct {
@@ -444,6 +448,9 @@ func (s *Service) Update(ctx context.Context, companyID, id string, in Input) (C
 		return err
 	})
 	s.forget(id)
+	if err == nil && s.Changed != nil {
+		s.Changed(id)
+	}
 	return out, err
 }
 

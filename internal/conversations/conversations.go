@@ -91,6 +91,10 @@ type Message struct {
 	ErrorCode         string          `json:"error_code,omitempty"`
 	ErrorReason       string          `json:"error_reason,omitempty"`
 	Media             *Media          `json:"media,omitempty"`
+	Source            string          `json:"source,omitempty"`
+	AuthorID          *string         `json:"author_id"`
+	SendAt            db.Time         `json:"send_at"`
+	Attempts          int             `json:"attempts"`
 	SentAt            db.Time         `json:"sent_at"`
 	DeliveredAt       db.Time         `json:"delivered_at"`
 	ReadAt            db.Time         `json:"read_at"`
@@ -155,6 +159,11 @@ type NewMessage struct {
 	ReplyTo                                            string
 	MediaStatus                                        string
 	At                                                 time.Time
+	// Outbound only: the outbox lane, who sent it, and when it may go.
+	Lane     int
+	Source   string
+	AuthorID string
+	SendAt   time.Time
 }
 
 // Insert stores a message; inserted is false when a message with the same
@@ -172,11 +181,18 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 	if m.ProviderMessageID != "" {
 		provider = m.ProviderMessageID
 	}
+	var author, sendAt any
+	if m.AuthorID != "" {
+		author = m.AuthorID
+	}
+	if !m.SendAt.IsZero() {
+		sendAt = m.SendAt.UTC()
+	}
 	res, err := tx.Exec(ctx, `INSERT INTO messages (id, company_id, conversation_id, contact_id, connection_id, direction, type, text, content,
-		status, provider_message_id, reply_to, media_status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		status, provider_message_id, reply_to, media_status, lane, source, author_id, send_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		id, m.CompanyID, m.ConversationID, m.ContactID, m.ConnectionID, m.Direction, m.Type, m.Text, string(content),
-		m.Status, provider, m.ReplyTo, m.MediaStatus, db.Now())
+		m.Status, provider, m.ReplyTo, m.MediaStatus, m.Lane, m.Source, author, sendAt, db.Now())
 	if err != nil {
 		return "", false, fmt.Errorf("insert message: %w", err)
 	}
@@ -312,14 +328,16 @@ func (s *Service) Get(ctx context.Context, companyID, id string) (Conversation, 
 }
 
 const messageColumns = `id, company_id, conversation_id, contact_id, connection_id, direction, type, text, content, status, provider_message_id,
-	reply_to, error_code, error_reason, media_key, media_status, media_error, sent_at, delivered_at, read_at, failed_at, created_at`
+	reply_to, error_code, error_reason, media_key, media_status, media_error, source, author_id, send_at, attempts,
+	sent_at, delivered_at, read_at, failed_at, created_at`
 
 func scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
 	var m Message
-	var conn, provider sql.NullString
+	var conn, provider, author sql.NullString
 	var content, mediaStatus, mediaError string
 	err := sc.Scan(&m.ID, &m.CompanyID, &m.ConversationID, &m.ContactID, &conn, &m.Direction, &m.Type, &m.Text, &content, &m.Status, &provider,
-		&m.ReplyTo, &m.ErrorCode, &m.ErrorReason, &m.MediaKey, &mediaStatus, &mediaError, &m.SentAt, &m.DeliveredAt, &m.ReadAt, &m.FailedAt, &m.CreatedAt)
+		&m.ReplyTo, &m.ErrorCode, &m.ErrorReason, &m.MediaKey, &mediaStatus, &mediaError, &m.Source, &author, &m.SendAt, &m.Attempts,
+		&m.SentAt, &m.DeliveredAt, &m.ReadAt, &m.FailedAt, &m.CreatedAt)
 	if err != nil {
 		return m, err
 	}
@@ -328,6 +346,9 @@ func scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
 	}
 	if provider.Valid {
 		m.ProviderMessageID = &provider.String
+	}
+	if author.Valid {
+		m.AuthorID = &author.String
 	}
 	m.Content = json.RawMessage(content)
 	if mediaStatus != "" {

@@ -79,6 +79,8 @@ func setup(t testing.TB, d *db.DB, opts ...envOption) *env {
 	a.Inbound.Poll = 20 * time.Millisecond
 	a.Inbound.Hooks = inboundHooks[t]
 	a.Templates.ReviewDelay = 50 * time.Millisecond
+	a.Outbox.RetryBase = 20 * time.Millisecond
+	a.Outbox.SendTimeout = 2 * time.Second
 	runCtx, stop := context.WithCancel(context.Background())
 	a.RunMessaging(runCtx, runCtx)
 	t.Cleanup(stop)

@@ -112,6 +112,8 @@ var examples = map[string]map[string]any{
 	"POST /api/v1/connections/{id}/templates": {"name": "probe_t", "language": "pt_BR", "category": "UTILITY",
 		"components": []any{map[string]any{"type": "BODY", "text": "Oi"}}},
 	"PATCH /api/v1/connections/{id}/templates/{template_id}": {"category": "UTILITY"},
+	"POST /api/v1/conversations/{id}/messages":               {"type": "text", "text": "probe"},
+	"POST /api/v1/messages":                                  {"connection_id": "x", "to": "+55 11 98765-1111", "type": "text", "text": "probe"},
 }
 
 // takesNoBody are the writes that read no JSON body (uploads are multipart

@@ -139,6 +139,9 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/conversations", Agent, false, s.listConversations},
 		{"GET", "/api/v1/conversations/{id}", Agent, false, s.getConversation},
 		{"GET", "/api/v1/conversations/{id}/messages", Agent, false, s.listMessages},
+		{"POST", "/api/v1/conversations/{id}/messages", Agent, false, s.sendToConversation},
+		{"POST", "/api/v1/messages", Agent, false, s.sendToNumber},
+		{"DELETE", "/api/v1/messages/{id}", Agent, false, s.cancelMessage},
 		{"GET", "/api/v1/messages/{id}/media", Agent, false, s.messageMedia},
 
 		{"GET", "/api/v1/webhook-events", Admin, false, s.listWebhookEvents},

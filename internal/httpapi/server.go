@@ -43,6 +43,7 @@ import (
 	"github.com/masteria/masteria/internal/conversations"
 	"github.com/masteria/masteria/internal/inbound"
 	"github.com/masteria/masteria/internal/media"
+	"github.com/masteria/masteria/internal/outbox"
 	"github.com/masteria/masteria/internal/store/db"
 	"github.com/masteria/masteria/internal/templates"
 )
@@ -74,6 +75,7 @@ type Deps struct {
 	Templates     *templates.Service
 	Media         *media.Service
 	Adapters      *connections.Adapters
+	Outbox        *outbox.Outbox
 }
 
 // Server holds what the handlers need.

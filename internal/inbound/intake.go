@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/masteria/masteria/internal/channel/simulator"
 	"github.com/masteria/masteria/internal/ids"
 	"github.com/masteria/masteria/internal/store/db"
 )
@@ -52,30 +53,43 @@ func NewIntake(d *db.DB, logger *slog.Logger, wake func()) *Intake {
 	return &Intake{db: d, logger: logger, reqs: make(chan request, 4096), wake: wake, writers: writers, maxRows: 500}
 }
 
-// Record stores one event durably; it returns once the event is committed.
-func (in *Intake) Record(ctx context.Context, ev Event) error {
-	if ev.AvailableAt.IsZero() {
-		ev.AvailableAt = db.Now()
+// Record stores events durably; it returns once they are committed (those
+// given together usually share one commit).
+func (in *Intake) Record(ctx context.Context, evs ...Event) error {
+	reqs := make([]request, len(evs))
+	for i, ev := range evs {
+		if ev.AvailableAt.IsZero() {
+			ev.AvailableAt = db.Now()
+		}
+		reqs[i] = request{ev: ev, done: make(chan error, 1)}
+		select {
+		case in.reqs <- reqs[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	r := request{ev: ev, done: make(chan error, 1)}
-	select {
-	case in.reqs <- r:
-	case <-ctx.Done():
-		return ctx.Err()
+	for _, r := range reqs {
+		select {
+		case err := <-r.done:
+			if err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			// The events may still commit; a provider that retries is deduped.
+			return ctx.Err()
+		}
 	}
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		// The event may still commit; a provider that retries is deduped.
-		return ctx.Err()
-	}
+	return nil
 }
 
-// Schedule records a payload that becomes due at at (the Simulator's later
+// Schedule records payloads that become due later (the Simulator's
 // delivery reports).
-func (in *Intake) Schedule(ctx context.Context, companyID, connectionID, source string, payload []byte, at time.Time) error {
-	return in.Record(ctx, Event{CompanyID: companyID, ConnectionID: connectionID, Source: source, Payload: payload, AvailableAt: at})
+func (in *Intake) Schedule(ctx context.Context, companyID, connectionID, source string, payloads []simulator.Scheduled) error {
+	evs := make([]Event, len(payloads))
+	for i, p := range payloads {
+		evs[i] = Event{CompanyID: companyID, ConnectionID: connectionID, Source: source, Payload: p.Payload, AvailableAt: p.At}
+	}
+	return in.Record(ctx, evs...)
 }
 
 // Run commits events until ctx ends, then answers what is still queued with

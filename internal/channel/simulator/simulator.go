@@ -121,10 +121,16 @@ func MediaKind(link string) string {
 	return channel.TypeDocument
 }
 
-// Scheduler records a payload durably, to be processed from at on: the same
-// record real webhooks land in.
+// Scheduled is a payload to process from At on.
+type Scheduled struct {
+	Payload []byte
+	At      time.Time
+}
+
+// Scheduler records payloads durably, each to be processed from its time
+// on: the same record real webhooks land in. All are committed together.
 type Scheduler interface {
-	Schedule(ctx context.Context, companyID, connectionID, source string, payload []byte, at time.Time) error
+	Schedule(ctx context.Context, companyID, connectionID, source string, payloads []Scheduled) error
 }
 
 // Sender sends to the emulator of one connection.
@@ -138,7 +144,7 @@ type Sender struct {
 
 // Send accepts the message at once and schedules its delivery reports.
 func (s *Sender) Send(ctx context.Context, m channel.Outbound) (string, error) {
-	if err := Check(m); err != nil {
+	if err := channel.Validate(m); err != nil {
 		return "", err
 	}
 	now := time.Now
@@ -156,55 +162,16 @@ func (s *Sender) Send(ctx context.Context, m channel.Outbound) (string, error) {
 			StatusReport{ID: id, Status: channel.StatusDelivered, To: m.To, Timestamp: t.Add(s.Delay)},
 			StatusReport{ID: id, Status: channel.StatusRead, To: m.To, Timestamp: t.Add(2 * s.Delay)})
 	}
-	for _, r := range reports {
+	scheduled := make([]Scheduled, len(reports))
+	for i, r := range reports {
 		body, _ := json.Marshal(Payload{Statuses: []StatusReport{r}})
-		if err := s.Scheduler.Schedule(ctx, s.CompanyID, s.ConnectionID, channel.Simulator, body, r.Timestamp); err != nil {
-			return "", &channel.Error{Class: channel.RetryLater, Message: err.Error()}
-		}
+		scheduled[i] = Scheduled{Payload: body, At: r.Timestamp}
+	}
+	if err := s.Scheduler.Schedule(ctx, s.CompanyID, s.ConnectionID, channel.Simulator, scheduled); err != nil {
+		return "", &channel.Error{Class: channel.RetryLater, Status: 503, Message: err.Error()}
 	}
 	return id, nil
 }
 
 // MarkRead has nothing to tell a simulated phone.
 func (s *Sender) MarkRead(context.Context, string) error { return nil }
-
-// Check refuses what no channel could send.
-func Check(m channel.Outbound) error {
-	bad := func(msg string) error { return &channel.Error{Class: channel.FixRequest, Message: msg} }
-	if m.To == "" {
-		return bad("the recipient is missing")
-	}
-	switch m.Type {
-	case channel.TypeText:
-		if strings.TrimSpace(m.Text) == "" {
-			return bad("the text is empty")
-		}
-	case channel.TypeImage, channel.TypeAudio, channel.TypeVideo, channel.TypeDocument, channel.TypeSticker:
-		if m.Media == nil || (m.Media.ID == "" && m.Media.Link == "") {
-			return bad("the media file is missing")
-		}
-	case channel.TypeLocation:
-		if m.Location == nil {
-			return bad("the location is missing")
-		}
-	case channel.TypeInteractive:
-		if m.Interactive == nil || m.Interactive.Body == "" {
-			return bad("the interactive message has no body")
-		}
-	case channel.TypeTemplate:
-		if m.Template == nil || m.Template.Name == "" {
-			return bad("the template is missing")
-		}
-	case channel.TypeReaction:
-		if m.Reaction == nil || m.Reaction.MessageID == "" {
-			return bad("the reaction has no message")
-		}
-	case channel.TypeContacts:
-		if len(m.Contacts) == 0 {
-			return bad("the contacts card is empty")
-		}
-	default:
-		return bad(fmt.Sprintf("unknown message type %q", m.Type))
-	}
-	return nil
-}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/masteria/masteria/internal/channel"
@@ -62,7 +63,7 @@ func buildSend(m channel.Outbound) (*sendRequest, error) {
 	if m.To == "" {
 		return nil, invalid("the recipient is empty")
 	}
-	r := &sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: m.To, Type: m.Type}
+	r := &sendRequest{MessagingProduct: "whatsapp", RecipientType: "individual", To: strings.TrimPrefix(m.To, "+"), Type: m.Type}
 	if m.ReplyTo != "" {
 		r.Context = &wireContext{MessageID: m.ReplyTo}
 	}

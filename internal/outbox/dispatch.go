@@ -1,0 +1,617 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/masteria/masteria/internal/apierr"
+	"github.com/masteria/masteria/internal/channel"
+	"github.com/masteria/masteria/internal/connections"
+	"github.com/masteria/masteria/internal/contacts"
+	"github.com/masteria/masteria/internal/inbound"
+	"github.com/masteria/masteria/internal/realtime"
+	"github.com/masteria/masteria/internal/store/db"
+)
+
+const (
+	leaseTTL     = 15 * time.Second
+	leaseRenew   = 2 * time.Second
+	maxAttempts  = 8
+	idleWait     = time.Second
+	interrupted  = "send_interrupted"
+	interruptMsg = "The server stopped while this message was being handed to the provider; it may or may not have left, so it is not sent again."
+)
+
+// DefaultRate is a connection type's sending speed when its settings name none.
+func DefaultRate(typ string) (perSecond float64, burst int) {
+	if typ == channel.WhatsAppCloud {
+		return 80, 80 // Meta's default throughput per number
+	}
+	return 50, 50
+}
+
+// Run keeps a dispatcher running for every active connection whose lease
+// this instance holds, until ctx ends; then it stops them and gives the
+// leases back.
+func (o *Outbox) Run(ctx context.Context) {
+	ticker := time.NewTicker(leaseRenew)
+	defer ticker.Stop()
+	for {
+		if err := o.tend(ctx); err != nil && ctx.Err() == nil {
+			o.logger.Error("outbox: tending leases failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			o.stopAll()
+			return
+		case <-ticker.C:
+		case <-o.tendC:
+		}
+	}
+}
+
+func (o *Outbox) stopAll() {
+	o.mu.Lock()
+	ds := o.dispatchers
+	o.dispatchers = map[string]*dispatcher{}
+	o.mu.Unlock()
+	for _, d := range ds {
+		d.stop()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := o.db.Exec(ctx, `DELETE FROM connection_leases WHERE owner = ?`, o.owner); err != nil {
+		o.logger.Warn("outbox: leases not given back; they expire", "err", err)
+	}
+}
+
+// tend acquires and renews leases and starts or stops dispatchers to match.
+func (o *Outbox) tend(ctx context.Context) error {
+	rows, err := o.db.Query(ctx, `SELECT id FROM connections WHERE status = 'active' ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("active connections: %w", err)
+	}
+	var active []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		active = append(active, id)
+	}
+	rows.Close()
+	want := map[string]bool{}
+	now := o.now().UTC()
+	for _, id := range active {
+		res, err := o.db.Exec(ctx, `INSERT INTO connection_leases (connection_id, owner, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (connection_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+			WHERE connection_leases.expires_at < ? OR connection_leases.owner = excluded.owner`, id, o.owner, now.Add(leaseTTL), now)
+		if err != nil {
+			return fmt.Errorf("lease %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			want[id] = true
+		}
+	}
+	o.mu.Lock()
+	var stop []*dispatcher
+	for id, d := range o.dispatchers {
+		if !want[id] {
+			stop = append(stop, d)
+			delete(o.dispatchers, id)
+		}
+	}
+	for id := range want {
+		if o.dispatchers[id] == nil {
+			d := newDispatcher(o, id)
+			o.dispatchers[id] = d
+			go d.run(context.WithoutCancel(ctx))
+		}
+	}
+	o.mu.Unlock()
+	for _, d := range stop {
+		d.stop()
+	}
+	if len(stop) > 0 {
+		if _, err := o.db.Exec(ctx, `DELETE FROM connection_leases WHERE owner = ? AND connection_id NOT IN (SELECT id FROM connections WHERE status = 'active')`, o.owner); err != nil {
+			return fmt.Errorf("give leases back: %w", err)
+		}
+	}
+	return nil
+}
+
+// dispatcher sends for one connection.
+type dispatcher struct {
+	o        *Outbox
+	connID   string
+	wakeC    chan struct{} // new messages to send
+	resultsC chan struct{} // outcomes to write
+	quit     chan struct{}
+	done     chan struct{}
+	limiter  *rate.Limiter
+	perSec   float64
+	burst    int
+
+	slots   chan struct{} // provider calls in flight
+	calls   sync.WaitGroup
+	mu      sync.Mutex
+	results []result // outcomes not yet written
+	// handed are the messages given to calls since they were fetched: a
+	// fetch can return one whose claim has not committed yet, and it must
+	// not take a second turn of the pace. Only the pacing loop touches it.
+	handed map[string]bool
+}
+
+// inFlight is how many provider calls a connection may have open at once:
+// Meta answers in 100-300 ms, so 80 messages per second need a dozen or so.
+const inFlight = 32
+
+func newDispatcher(o *Outbox, connID string) *dispatcher {
+	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+		slots: make(chan struct{}, inFlight), handed: map[string]bool{}}
+}
+
+func (d *dispatcher) wake() {
+	select {
+	case d.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+func (d *dispatcher) stop() {
+	close(d.quit)
+	<-d.done
+}
+
+// result is the outcome of a send, written with the next commit.
+type result struct {
+	companyID, contactID, msgID string
+	status                      string // sent, queued (retry), failed
+	providerID                  string
+	code, reason                string
+	sendAt                      time.Time
+	at                          time.Time
+	marketingStop               bool
+	attention                   string // a reason to mark the connection
+}
+
+// job is a queued message the dispatcher picked.
+type job struct {
+	id, companyID, contactID string
+	out                      channel.Outbound
+	attempts                 int
+}
+
+func (d *dispatcher) run(parent context.Context) {
+	defer close(d.done)
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	go func() {
+		select {
+		case <-d.quit:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	if err := d.reconcile(ctx); err != nil && ctx.Err() == nil {
+		d.o.logger.Error("outbox: reconciling interrupted sends failed", "connection_id", d.connID, "err", err)
+	}
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		d.flusher(ctx)
+	}()
+	var queue []*job
+	for ctx.Err() == nil {
+		var err error
+		if queue, err = d.step(ctx, queue); err != nil && ctx.Err() == nil {
+			d.o.logger.Error("outbox: dispatch failed; retrying", "connection_id", d.connID, "err", err)
+			queue = nil
+			d.idle(ctx, idleWait)
+		}
+	}
+	// Calls in flight finish, and their outcomes are written.
+	d.calls.Wait()
+	<-flushed
+	if err := d.flush(context.WithoutCancel(parent), nil); err != nil {
+		d.o.logger.Error("outbox: results not recorded at stop", "connection_id", d.connID, "err", err)
+	}
+}
+
+// reconcile fails the rows a crash left in flight: never re-sent blindly.
+func (d *dispatcher) reconcile(ctx context.Context) error {
+	now := d.o.now().UTC()
+	_, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'failed', failed_at = ?, status_at = ?, error_code = ?, error_reason = ?
+		WHERE connection_id = ? AND status = 'sending'`, now, now, interrupted, interruptMsg, d.connID)
+	return err
+}
+
+// idle waits for a wake-up, the next scheduled send, or a second.
+func (d *dispatcher) idle(ctx context.Context, wait time.Duration) {
+	if wait > idleWait {
+		wait = idleWait
+	}
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-d.wakeC:
+	case <-t.C:
+	}
+}
+
+// step hands the next due message to a provider call, and returns the
+// messages fetched ahead in lane order.
+func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
+	conn, err := d.o.conns.Resolve(ctx, d.connID)
+	if err != nil {
+		return nil, err
+	}
+	if conn.Status != connections.Active {
+		d.idle(ctx, idleWait)
+		return nil, nil
+	}
+	d.pace(conn)
+	if len(queue) == 0 {
+		var next time.Duration
+		if queue, next, err = d.fetch(ctx); err != nil {
+			return nil, err
+		}
+		if len(queue) == 0 {
+			d.idle(ctx, next)
+			return nil, nil
+		}
+	}
+	if err := d.limiter.Wait(ctx); err != nil {
+		return nil, err
+	}
+	// A message that arrived while waiting may belong to a faster lane:
+	// the token goes to whatever is first now.
+	select {
+	case <-d.wakeC:
+		if queue, _, err = d.fetch(ctx); err != nil || len(queue) == 0 {
+			return nil, err
+		}
+	default:
+	}
+	j := queue[0]
+	queue = queue[1:]
+	d.handed[j.id] = true
+	select {
+	case d.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// The pace is kept here; the checks, the claim and the call run beside
+	// it, so that the database's latency never slows the rate down.
+	d.calls.Add(1)
+	go func() {
+		defer d.calls.Done()
+		defer func() { <-d.slots }()
+		if err := d.handle(ctx, conn, j); err != nil && ctx.Err() == nil {
+			d.o.logger.Error("outbox: send failed", "connection_id", d.connID, "message_id", j.id, "err", err)
+		}
+	}()
+	return queue, nil
+}
+
+// handle checks, claims and sends one message.
+func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job) error {
+	if ok, err := d.ready(ctx, conn, j); err != nil || !ok {
+		return err
+	}
+	// Committed before the call: after a crash the row says the call may
+	// have happened.
+	res, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'`, j.id)
+	if err != nil {
+		return fmt.Errorf("claim: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return nil // cancelled or changed meanwhile
+	}
+	sender, err := d.o.adapters.Sender(ctx, conn)
+	var pid string
+	if err == nil {
+		// A call in flight finishes even when the server is stopping:
+		// cutting it off would leave its outcome unknown.
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
+		pid, err = sender.Send(sendCtx, j.out)
+		cancel()
+	}
+	d.add(d.outcome(j, pid, err))
+	return nil
+}
+
+// ready runs the checks again at dispatch; a message that fails them fails
+// with their code and is never sent.
+func (d *dispatcher) ready(ctx context.Context, conn connections.Resolved, j *job) (bool, error) {
+	now := d.o.now().UTC()
+	c, err := loadContact(ctx, d.o.db, j.companyID, j.contactID)
+	if err != nil {
+		return false, err
+	}
+	j.out.To = c.phone
+	err = check(ctx, d.o.db, conn.Connection, j.companyID, j.contactID, c, j.out, now)
+	if err == nil {
+		return true, nil
+	}
+	e, ok := apierr.As(err)
+	if !ok {
+		return false, err
+	}
+	d.add(result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, status: channel.StatusFailed,
+		code: e.Code, reason: e.Message, at: now})
+	return false, nil
+}
+
+// add queues an outcome for the flusher.
+func (d *dispatcher) add(r result) {
+	d.mu.Lock()
+	d.results = append(d.results, r)
+	n := len(d.results)
+	d.mu.Unlock()
+	if n == 1 || n >= 64 {
+		select {
+		case d.resultsC <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// flusher writes outcomes in groups: many results per commit, so that
+// SQLite's one writer keeps up with fast connections.
+func (d *dispatcher) flusher(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.resultsC:
+		}
+		// Let a few more gather: the first one waits at most this long.
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Millisecond):
+		}
+		if err := d.flush(context.WithoutCancel(ctx), nil); err != nil {
+			d.o.logger.Error("outbox: recording results failed; retrying", "connection_id", d.connID, "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			d.add(result{}) // nudge: try again
+		}
+	}
+}
+
+// pace keeps the limiter in step with the connection's settings.
+func (d *dispatcher) pace(conn connections.Resolved) {
+	perSec, burst := DefaultRate(conn.Type)
+	st := conn.Settings()
+	if st.MessagesPerSecond > 0 {
+		perSec = st.MessagesPerSecond
+		burst = max(1, int(perSec))
+	}
+	if st.Burst > 0 {
+		burst = st.Burst
+	}
+	if d.limiter == nil {
+		d.limiter = rate.NewLimiter(rate.Limit(perSec), burst)
+	} else if perSec != d.perSec || burst != d.burst {
+		d.limiter.SetLimit(rate.Limit(perSec))
+		d.limiter.SetBurst(burst)
+	}
+	d.perSec, d.burst = perSec, burst
+}
+
+// fetch reads the next due messages in lane order (a few, so that a
+// reply waits for at most the ones already fetched, and a wake-up fetches
+// again); when none is due it says how long until the next scheduled one.
+func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
+	now := d.o.now().UTC()
+	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts FROM messages
+		WHERE connection_id = ? AND status = 'queued' AND send_at <= ? ORDER BY lane, send_at, id LIMIT 20`, d.connID, now)
+	if err != nil {
+		return nil, 0, fmt.Errorf("next messages: %w", err)
+	}
+	var out []*job
+	handed := map[string]bool{}
+	for rows.Next() {
+		var j job
+		var content string
+		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		if d.handed[j.id] {
+			handed[j.id] = true // still being claimed: not again
+			continue
+		}
+		if err := json.Unmarshal([]byte(content), &j.out); err != nil {
+			rows.Close()
+			return nil, 0, fmt.Errorf("message %s content: %w", j.id, err)
+		}
+		out = append(out, &j)
+	}
+	rows.Close()
+	d.handed = handed
+	if err := rows.Err(); err != nil || len(out) > 0 {
+		return out, 0, err
+	}
+	if len(handed) > 0 {
+		return nil, 5 * time.Millisecond, nil // their claims commit in a moment
+	}
+	var soonest db.Time
+	if err := d.o.db.QueryRow(ctx, `SELECT min(send_at) FROM messages WHERE connection_id = ? AND status = 'queued'`, d.connID).Scan(&soonest); err != nil {
+		return nil, 0, err
+	}
+	if soonest.IsZero() {
+		return nil, idleWait, nil
+	}
+	return nil, soonest.Sub(now), nil
+}
+
+// outcome turns a send's answer into the result to record.
+func (d *dispatcher) outcome(j *job, pid string, err error) result {
+	now := d.o.now().UTC()
+	r := result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, at: now}
+	if err == nil {
+		r.status, r.providerID = channel.StatusSent, pid
+		return r
+	}
+	var ce *channel.Error
+	if !errors.As(err, &ce) {
+		r.status, r.code, r.reason = channel.StatusFailed, "internal", "The message could not be handed to the provider: "+err.Error()
+		return r
+	}
+	r.code = strconv.Itoa(ce.Code)
+	if ce.Code == 0 {
+		r.code = string(ce.Class)
+	}
+	var dial *net.OpError
+	if ce.Class == channel.RetryLater && ce.Status == 0 && ce.Code == 0 && !(errors.As(err, &dial) && dial.Op == "dial") {
+		// No answer after the request may have arrived: the provider may
+		// have sent it. Never sent twice: it fails as unknown.
+		r.status, r.code = channel.StatusFailed, "outcome_unknown"
+		r.reason = "The provider did not answer after the message was handed over; it may have been sent, so it is not sent again."
+		return r
+	}
+	r.reason = ce.Meaning
+	if r.reason == "" {
+		r.reason = ce.Message
+	}
+	attempts := j.attempts + 1
+	switch {
+	case ce.Class == channel.NeedsAttention:
+		// Not the message's fault: it waits until the connection is fixed.
+		r.status, r.sendAt, r.attention = channel.StatusQueued, now, ce.Meaning
+	case ce.Class.Retryable() && attempts < maxAttempts:
+		wait := d.o.RetryBase << min(attempts-1, 8)
+		wait += time.Duration(rand.Int64N(int64(wait/4) + 1))
+		if ce.RetryAfter > wait {
+			wait = ce.RetryAfter
+		}
+		r.status, r.sendAt = channel.StatusQueued, now.Add(min(wait, 5*time.Minute))
+	default:
+		r.status = channel.StatusFailed
+		r.marketingStop = ce.Code == 131050
+	}
+	return r
+}
+
+// flush records pending results and runs also (the next claim) in one
+// transaction: one commit per send.
+func (d *dispatcher) flush(ctx context.Context, also func(tx *db.Tx) error) error {
+	d.mu.Lock()
+	pending := d.results
+	d.results = nil
+	d.mu.Unlock()
+	if len(pending) == 0 && also == nil {
+		return nil
+	}
+	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
+		var pubs []pub
+		for _, r := range pending {
+			p, err := d.record(ctx, tx, r)
+			if err != nil {
+				return err
+			}
+			pubs = append(pubs, p...)
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
+		tx.AfterCommit(func() {
+			for _, p := range pubs {
+				d.o.hub.Publish(p.company, p.ev)
+			}
+		})
+		return nil
+	})
+	if err != nil {
+		// Kept for the next commit: outcomes of calls made are never dropped.
+		d.mu.Lock()
+		d.results = append(pending, d.results...)
+		d.mu.Unlock()
+	}
+	return err
+}
+
+type pub struct {
+	company string
+	ev      realtime.Event
+}
+
+func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, error) {
+	if r.msgID == "" {
+		return nil, nil
+	}
+	var pubs []pub
+	status := func(s, code string) {
+		pubs = append(pubs, pub{r.companyID, realtime.Event{Type: "message.status", Data: map[string]any{
+			"message_id": r.msgID, "status": s, "error_code": code}}})
+	}
+	switch r.status {
+	case channel.StatusSent:
+		res, err := tx.Exec(ctx, `UPDATE messages SET status = 'sent', provider_message_id = ?, sent_at = ?, status_at = ?, error_code = '', error_reason = ''
+			WHERE id = ? AND status = 'sending'`, r.providerID, r.at, r.at, r.msgID)
+		if err != nil {
+			return nil, fmt.Errorf("record sent: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil, nil // reconciled meanwhile by a new lease holder
+		}
+		status(channel.StatusSent, "")
+		if err := contacts.TouchOutbound(ctx, tx, r.companyID, r.contactID, r.at); err != nil {
+			return nil, err
+		}
+		evs, err := inbound.ApplyUnmatched(ctx, tx, r.companyID, d.connID, r.msgID, r.providerID)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			pubs = append(pubs, pub{r.companyID, ev})
+		}
+	case channel.StatusQueued:
+		if _, err := tx.Exec(ctx, `UPDATE messages SET status = 'queued', send_at = ?, error_code = ?, error_reason = ?
+			WHERE id = ? AND status = 'sending'`, r.sendAt, r.code, r.reason, r.msgID); err != nil {
+			return nil, fmt.Errorf("record retry: %w", err)
+		}
+		if r.attention != "" {
+			if err := d.o.conns.SetStatus(ctx, tx, r.companyID, d.connID, connections.NeedsAttention, r.attention); err != nil {
+				return nil, err
+			}
+			pubs = append(pubs, pub{r.companyID, realtime.Event{Type: "connection.status", Data: map[string]any{
+				"connection_id": d.connID, "status": connections.NeedsAttention}}})
+		}
+	default:
+		if _, err := tx.Exec(ctx, `UPDATE messages SET status = 'failed', failed_at = ?, status_at = ?, error_code = ?, error_reason = ?
+			WHERE id = ? AND status IN ('sending', 'queued')`, r.at, r.at, r.code, r.reason, r.msgID); err != nil {
+			return nil, fmt.Errorf("record failure: %w", err)
+		}
+		status(channel.StatusFailed, r.code)
+		if r.marketingStop && d.o.Contacts != nil {
+			if _, err := d.o.Contacts.RecordConsentTx(ctx, tx, r.companyID, r.contactID, contacts.ConsentInput{
+				Action: "opt_out", Source: "provider", Channel: channel.WhatsAppCloud, Reason: "marketing_messages stopped (WhatsApp error 131050)",
+			}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return pubs, nil
+}

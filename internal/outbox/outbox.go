@@ -1,0 +1,243 @@
+package outbox
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/masteria/masteria/internal/apierr"
+	"github.com/masteria/masteria/internal/channel"
+	"github.com/masteria/masteria/internal/connections"
+	"github.com/masteria/masteria/internal/contacts"
+	"github.com/masteria/masteria/internal/conversations"
+	"github.com/masteria/masteria/internal/ids"
+	"github.com/masteria/masteria/internal/realtime"
+	"github.com/masteria/masteria/internal/store/db"
+	"github.com/masteria/masteria/internal/templates"
+)
+
+// Lane orders what a connection sends first.
+type Lane int
+
+const (
+	Replies    Lane = 0 // an agent or API client answering a conversation
+	Automation Lane = 1 // automation rules and AI personas
+	Campaigns  Lane = 2 // mass sending
+)
+
+// Window is WhatsApp's customer service window.
+const Window = 24 * time.Hour
+
+// Message is a message to send.
+type Message struct {
+	CompanyID    string
+	ConnectionID string
+	ContactID    string
+	Lane         Lane
+	Source       string // agent, api, automation, ai, campaign
+	AuthorID     string
+	Out          channel.Outbound // To is filled in from the contact
+	SendAt       time.Time        // zero: as soon as possible
+}
+
+// Queued names the stored message.
+type Queued struct {
+	MessageID      string `json:"message_id"`
+	ConversationID string `json:"conversation_id"`
+}
+
+// Outbox queues and sends.
+type Outbox struct {
+	db       *db.DB
+	conns    *connections.Service
+	adapters *connections.Adapters
+	hub      *realtime.Hub
+	logger   *slog.Logger
+	owner    string // this instance, in lease rows
+	now      func() time.Time
+	// Contacts records opt-outs a provider reports on a send (131050).
+	Contacts *contacts.Service
+	// RetryBase is the first retry's wait, doubled each try (default 1 s).
+	RetryBase time.Duration
+	// SendTimeout bounds one provider call (default 30 s).
+	SendTimeout time.Duration
+
+	mu          sync.Mutex
+	dispatchers map[string]*dispatcher
+	tendC       chan struct{}
+}
+
+// New returns an Outbox; Run starts its dispatchers.
+func New(d *db.DB, conns *connections.Service, adapters *connections.Adapters, hub *realtime.Hub, logger *slog.Logger) *Outbox {
+	return &Outbox{db: d, conns: conns, adapters: adapters, hub: hub, logger: logger, owner: ids.New(), now: time.Now,
+		dispatchers: map[string]*dispatcher{}, tendC: make(chan struct{}, 1), RetryBase: time.Second, SendTimeout: 30 * time.Second}
+}
+
+func refuse(code, msg string) error {
+	return apierr.New(http.StatusUnprocessableEntity, code, msg)
+}
+
+// contactState is what the checks need to know about a recipient.
+type contactState struct {
+	phone, consent string
+}
+
+func loadContact(ctx context.Context, q db.Querier, companyID, contactID string) (contactState, error) {
+	var c contactState
+	err := q.QueryRow(ctx, `SELECT phone, consent_state FROM contacts WHERE company_id = ? AND id = ?`, companyID, contactID).Scan(&c.phone, &c.consent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, apierr.NotFound()
+	}
+	return c, err
+}
+
+// windowOpen says whether the contact wrote to this connection within 24 hours.
+func windowOpen(ctx context.Context, q db.Querier, connectionID, contactID string, now time.Time) (bool, error) {
+	var last db.Time
+	err := q.QueryRow(ctx, `SELECT max(last_inbound_at) FROM conversations WHERE connection_id = ? AND contact_id = ?`,
+		connectionID, contactID).Scan(&last)
+	if err != nil {
+		return false, fmt.Errorf("window: %w", err)
+	}
+	return !last.IsZero() && now.Sub(last.Time) < Window, nil
+}
+
+// check runs the rules every send must pass, at enqueue and again at
+// dispatch. It answers an apierr whose code the message keeps when it fails.
+func check(ctx context.Context, q db.Querier, conn connections.Connection, companyID, contactID string, c contactState, out channel.Outbound, now time.Time) error {
+	if c.consent == contacts.OptedOut {
+		return refuse("opted_out", "This contact opted out of messages; nothing is sent to them until they opt back in.")
+	}
+	if conn.Type == channel.WhatsAppCloud {
+		if out.Type == channel.TypeTemplate {
+			return templates.CheckSend(ctx, q, companyID, conn.ID, out.Template)
+		}
+		open, err := windowOpen(ctx, q, conn.ID, contactID, now)
+		if err != nil {
+			return err
+		}
+		if !open {
+			return refuse("window_closed", "The 24-hour window is closed: more than 24 hours passed since this contact last wrote. Send an approved template.")
+		}
+	}
+	if out.Type == channel.TypeTemplate && conn.Type == channel.Simulator {
+		return templates.CheckSend(ctx, q, companyID, conn.ID, out.Template)
+	}
+	return nil
+}
+
+// text is what a message shows in lists and search.
+func text(out channel.Outbound) string {
+	switch {
+	case out.Text != "":
+		return out.Text
+	case out.Media != nil:
+		return out.Media.Caption
+	case out.Interactive != nil:
+		return out.Interactive.Body
+	case out.Template != nil:
+		if t := out.Template.Rendered["body"]; t != "" {
+			return t
+		}
+		return out.Template.Name
+	case out.Reaction != nil:
+		return out.Reaction.Emoji
+	}
+	return ""
+}
+
+// Enqueue stores a message to send, in the caller's transaction, after the
+// checks a send must pass (the dispatcher runs them again).
+func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, error) {
+	conn, err := o.conns.Get(ctx, m.CompanyID, m.ConnectionID)
+	if err != nil {
+		return Queued{}, err
+	}
+	if conn.Status == connections.Disabled {
+		return Queued{}, apierr.Conflict("connection_disabled", "This connection is disabled; enable it to send.")
+	}
+	c, err := loadContact(ctx, tx, m.CompanyID, m.ContactID)
+	if err != nil {
+		return Queued{}, err
+	}
+	m.Out.To = c.phone
+	if err := channel.Validate(m.Out); err != nil {
+		return Queued{}, refuse("invalid_message", err.(*channel.Error).Message)
+	}
+	now := o.now()
+	if err := check(ctx, tx, conn, m.CompanyID, m.ContactID, c, m.Out, now); err != nil {
+		return Queued{}, err
+	}
+	convID, opened, err := conversations.FindOrOpen(ctx, tx, m.CompanyID, m.ConnectionID, m.ContactID, now, false)
+	if err != nil {
+		return Queued{}, err
+	}
+	sendAt := m.SendAt
+	if sendAt.IsZero() {
+		sendAt = now
+	}
+	stored := m.Out
+	stored.To = "" // the contact's phone, read again at dispatch
+	msgID, _, err := conversations.Insert(ctx, tx, conversations.NewMessage{
+		CompanyID: m.CompanyID, ConversationID: convID, ContactID: m.ContactID, ConnectionID: m.ConnectionID,
+		Direction: conversations.Outbound, Type: m.Out.Type, Text: text(m.Out), Content: stored, Status: channel.StatusQueued,
+		ReplyTo: m.Out.ReplyTo, At: now, Lane: int(m.Lane), Source: m.Source, AuthorID: m.AuthorID, SendAt: sendAt,
+	})
+	if err != nil {
+		return Queued{}, err
+	}
+	company := m.CompanyID
+	tx.AfterCommit(func() {
+		o.Wake(m.ConnectionID)
+		o.hub.Publish(company, realtime.Event{Type: "message.created", Data: map[string]any{
+			"conversation_id": convID, "message_id": msgID, "direction": conversations.Outbound}})
+		if opened {
+			o.hub.Publish(company, realtime.Event{Type: "conversation.created", Data: map[string]any{"conversation_id": convID}})
+		}
+	})
+	return Queued{MessageID: msgID, ConversationID: convID}, nil
+}
+
+// Cancel withdraws a queued message (send later) before it leaves.
+func (o *Outbox) Cancel(ctx context.Context, companyID, messageID string) error {
+	if !ids.Valid(messageID) {
+		return apierr.NotFound()
+	}
+	return o.db.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM messages WHERE company_id = ? AND id = ? AND direction = 'outbound' AND status = 'queued'`,
+			companyID, messageID)
+		if err != nil {
+			return fmt.Errorf("cancel message: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var status string
+			if err := tx.QueryRow(ctx, `SELECT status FROM messages WHERE company_id = ? AND id = ?`, companyID, messageID).Scan(&status); err != nil {
+				return apierr.NotFound()
+			}
+			return apierr.Conflict("already_sent", "This message already left; it can no longer be cancelled.")
+		}
+		return nil
+	})
+}
+
+// Wake tells a connection's dispatcher, if this instance runs it, that work
+// arrived.
+func (o *Outbox) Wake(connectionID string) {
+	o.mu.Lock()
+	d := o.dispatchers[connectionID]
+	o.mu.Unlock()
+	if d != nil {
+		d.wake()
+	}
+	// A connection nobody here sends for yet (new, or just enabled), or one
+	// just disabled: look at the leases now rather than at the next round.
+	select {
+	case o.tendC <- struct{}{}:
+	default:
+	}
+}
