@@ -235,15 +235,18 @@ func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun,
 }
 
 // lookupPhones returns which of the phone spellings already reach a contact.
-// The numbers are joined as a VALUES list on the whole primary key, so the
-// database probes the key once per number: an IN list is planned from table
-// statistics, and while a bulk load outgrows them PostgreSQL scans instead.
+// Each number is probed on the whole primary key by a scalar subquery, which
+// PostgreSQL cannot turn into a join: a join (or an IN list) is planned from
+// column statistics, and while a bulk load outgrows them PostgreSQL hashed
+// the company's every address once per batch, so each batch cost more than
+// the one before (about 380 ms per 2,000 rows at 400,000 contacts, against a
+// few milliseconds probed).
 func lookupPhones(ctx context.Context, tx *db.Tx, companyID string, phones []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for start := 0; start < len(phones); start += 1000 {
 		chunk := phones[start:min(start+1000, len(phones))]
-		rows, err := tx.Query(ctx, `SELECT a.value FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(chunk)), ",")+`) AS v
-			JOIN contact_addresses a ON a.company_id = ? AND a.kind = 'phone' AND a.value = v.column1`,
+		rows, err := tx.Query(ctx, `SELECT v.column1 FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(chunk)), ",")+`) AS v
+			WHERE (SELECT 1 FROM contact_addresses a WHERE a.company_id = ? AND a.kind = 'phone' AND a.value = v.column1) = 1`,
 			append(anys(chunk), companyID)...)
 		if err != nil {
 			return nil, fmt.Errorf("look up phones: %w", err)
