@@ -154,6 +154,11 @@ func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun,
 	var n batchCounts
 	last := rows[len(rows)-1].row.Line
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The batch commits with its resume point, so a batch lost in a
+		// crash is simply read again: its commit need not wait for the disk.
+		if err := db.BulkLoad(ctx, tx); err != nil {
+			return err
+		}
 		var rejects [][]any
 		reject := func(row spreadsheet.Row, reason string) {
 			n.rejected++
@@ -268,7 +273,8 @@ func lookupPhones(ctx context.Context, tx *db.Tx, companyID string, phones []str
 }
 
 // insertFresh writes contacts whose numbers are new, with their addresses,
-// tags and opt-in, in multi-row statements. Numbers suppressed earlier start
+// tags and opt-in, with one COPY per table on PostgreSQL and multi-row
+// statements on SQLite. Numbers suppressed earlier start
 // opted out, and are not opted in by the import.
 func (s *Service) insertFresh(ctx context.Context, tx *db.Tx, run *importRun, fresh []parsed) error {
 	if len(fresh) == 0 {
@@ -332,18 +338,18 @@ func (s *Service) insertFresh(ctx context.Context, tx *db.Tx, run *importRun, fr
 			}
 		}
 	}
-	if err := db.InsertMany(ctx, tx, "contacts", []string{"id", "company_id", "phone", "name", "email", "language", "fields", "notes", "search",
-		"consent_state", "consent_source", "consent_at", "created_at", "updated_at"}, contactRows, ""); err != nil {
+	if err := db.CopyRows(ctx, tx, "contacts", []string{"id", "company_id", "phone", "name", "email", "language", "fields", "notes", "search",
+		"consent_state", "consent_source", "consent_at", "created_at", "updated_at"}, contactRows); err != nil {
 		return err
 	}
-	if err := db.InsertMany(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows, ""); err != nil {
+	if err := db.CopyRows(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows); err != nil {
 		return err
 	}
-	if err := db.InsertMany(ctx, tx, "contact_tags", []string{"company_id", "contact_id", "tag_id"}, tagRows, ""); err != nil {
+	if err := db.CopyRows(ctx, tx, "contact_tags", []string{"company_id", "contact_id", "tag_id"}, tagRows); err != nil {
 		return err
 	}
-	return db.InsertMany(ctx, tx, "consent_events", []string{"id", "company_id", "contact_id", "action", "source", "channel", "wording", "reason",
-		"actor_type", "actor_id", "actor_name", "created_at"}, consentRows, "")
+	return db.CopyRows(ctx, tx, "consent_events", []string{"id", "company_id", "contact_id", "action", "source", "channel", "wording", "reason",
+		"actor_type", "actor_id", "actor_name", "created_at"}, consentRows)
 }
 
 // importRow creates or updates one contact; it returns a rejection reason,

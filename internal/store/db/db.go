@@ -208,6 +208,7 @@ func (db *DB) WriteRow(ctx context.Context, query string, args ...any) *sql.Row 
 // Tx is a transaction on the writer.
 type Tx struct {
 	tx       *sql.Tx
+	conn     *sql.Conn // PostgreSQL: the transaction's connection, for COPY (CopyRows)
 	db       *DB
 	onCommit []func()
 }
@@ -216,11 +217,24 @@ type Tx struct {
 // otherwise. Functions given to Tx.AfterCommit run after a successful commit
 // (real-time events are published there, never before).
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// On PostgreSQL the transaction begins on a connection held for it, so
+	// that pgx's COPY can run on the same connection, inside the transaction;
+	// database/sql offers the driver connection only through a *sql.Conn.
+	var conn *sql.Conn
+	begin := db.write.BeginTx
+	if db.dialect == Postgres {
+		c, err := db.write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer c.Close()
+		conn, begin = c, c.BeginTx
+	}
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db}
+	tx := &Tx{tx: sqlTx, conn: conn, db: db}
 	if err := fn(tx); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
