@@ -11,7 +11,10 @@
 //   - JSON is TEXT on SQLite and JSONB on PostgreSQL; stores pass and read it as
 //     a string, so no query depends on the difference;
 //   - migrations are numbered files per dialect (migrations/{sqlite,postgres}),
-//     sharing number and meaning, where the DDL says why it differs.
+//     sharing number and meaning, where the DDL says why it differs;
+//   - bulk writes: [CopyRows] is COPY on PostgreSQL and multi-row INSERTs on
+//     SQLite, and [BulkLoad] lets a redoable batch commit without waiting
+//     for the disk on PostgreSQL (SQLite's WAL mode already does).
 //
 // SQLite runs in WAL mode with one writer connection (transactions begin
 // IMMEDIATE, so a writer never fails half-way on a lock upgrade) and a pool of
