@@ -154,6 +154,11 @@ func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun,
 	var n batchCounts
 	last := rows[len(rows)-1].row.Line
 	return s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The batch commits with its resume point, so a batch lost in a
+		// crash is simply read again: its commit need not wait for the disk.
+		if err := db.BulkLoad(ctx, tx); err != nil {
+			return err
+		}
 		var rejects [][]any
 		reject := func(row spreadsheet.Row, reason string) {
 			n.rejected++
@@ -235,15 +240,18 @@ func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun,
 }
 
 // lookupPhones returns which of the phone spellings already reach a contact.
-// The numbers are joined as a VALUES list on the whole primary key, so the
-// database probes the key once per number: an IN list is planned from table
-// statistics, and while a bulk load outgrows them PostgreSQL scans instead.
+// Each number is probed on the whole primary key by a scalar subquery, which
+// PostgreSQL cannot turn into a join: a join (or an IN list) is planned from
+// column statistics, and while a bulk load outgrows them PostgreSQL hashed
+// the company's every address once per batch, so each batch cost more than
+// the one before (about 380 ms per 2,000 rows at 400,000 contacts, against a
+// few milliseconds probed).
 func lookupPhones(ctx context.Context, tx *db.Tx, companyID string, phones []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for start := 0; start < len(phones); start += 1000 {
 		chunk := phones[start:min(start+1000, len(phones))]
-		rows, err := tx.Query(ctx, `SELECT a.value FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(chunk)), ",")+`) AS v
-			JOIN contact_addresses a ON a.company_id = ? AND a.kind = 'phone' AND a.value = v.column1`,
+		rows, err := tx.Query(ctx, `SELECT v.column1 FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(chunk)), ",")+`) AS v
+			WHERE (SELECT 1 FROM contact_addresses a WHERE a.company_id = ? AND a.kind = 'phone' AND a.value = v.column1) = 1`,
 			append(anys(chunk), companyID)...)
 		if err != nil {
 			return nil, fmt.Errorf("look up phones: %w", err)
@@ -265,19 +273,27 @@ func lookupPhones(ctx context.Context, tx *db.Tx, companyID string, phones []str
 }
 
 // insertFresh writes contacts whose numbers are new, with their addresses,
-// tags and opt-in, in multi-row statements. Numbers suppressed earlier start
+// tags and opt-in, with one COPY per table on PostgreSQL and multi-row
+// statements on SQLite. Numbers suppressed earlier start
 // opted out, and are not opted in by the import.
 func (s *Service) insertFresh(ctx context.Context, tx *db.Tx, run *importRun, fresh []parsed) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	hashes := make([]string, len(fresh))
-	for i, p := range fresh {
-		hashes[i] = s.phoneHash(run.companyID, p.phone)
+	// Most companies have no suppressed numbers: then there is nothing to
+	// hash and look up (hashing and the lookup were about 4% of a SQLite
+	// import's writer time).
+	var some int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM suppressions WHERE company_id = ? LIMIT 1) s`, run.companyID).Scan(&some); err != nil {
+		return fmt.Errorf("suppressions: %w", err)
 	}
+	hashes := make([]string, len(fresh))
 	suppressed := map[string]bool{}
-	for start := 0; start < len(hashes); start += 1000 {
+	for start := 0; some > 0 && start < len(hashes); start += 1000 {
 		chunk := hashes[start:min(start+1000, len(hashes))]
+		for i := range chunk {
+			chunk[i] = s.phoneHash(run.companyID, fresh[start+i].phone)
+		}
 		rows, err := tx.Query(ctx, `SELECT phone_hash FROM suppressions WHERE company_id = ? AND phone_hash IN (`+marks(len(chunk))+`)`,
 			append([]any{run.companyID}, anys(chunk)...)...)
 		if err != nil {
@@ -329,18 +345,18 @@ func (s *Service) insertFresh(ctx context.Context, tx *db.Tx, run *importRun, fr
 			}
 		}
 	}
-	if err := db.InsertMany(ctx, tx, "contacts", []string{"id", "company_id", "phone", "name", "email", "language", "fields", "notes", "search",
-		"consent_state", "consent_source", "consent_at", "created_at", "updated_at"}, contactRows, ""); err != nil {
+	if err := db.CopyRows(ctx, tx, "contacts", []string{"id", "company_id", "phone", "name", "email", "language", "fields", "notes", "search",
+		"consent_state", "consent_source", "consent_at", "created_at", "updated_at"}, contactRows); err != nil {
 		return err
 	}
-	if err := db.InsertMany(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows, ""); err != nil {
+	if err := db.CopyRows(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows); err != nil {
 		return err
 	}
-	if err := db.InsertMany(ctx, tx, "contact_tags", []string{"company_id", "contact_id", "tag_id"}, tagRows, ""); err != nil {
+	if err := db.CopyRows(ctx, tx, "contact_tags", []string{"company_id", "contact_id", "tag_id"}, tagRows); err != nil {
 		return err
 	}
-	return db.InsertMany(ctx, tx, "consent_events", []string{"id", "company_id", "contact_id", "action", "source", "channel", "wording", "reason",
-		"actor_type", "actor_id", "actor_name", "created_at"}, consentRows, "")
+	return db.CopyRows(ctx, tx, "consent_events", []string{"id", "company_id", "contact_id", "action", "source", "channel", "wording", "reason",
+		"actor_type", "actor_id", "actor_name", "created_at"}, consentRows)
 }
 
 // importRow creates or updates one contact; it returns a rejection reason,

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // maxParams stays under both engines' limits on bound parameters (SQLite
@@ -43,6 +46,51 @@ func InsertMany(ctx context.Context, q Querier, table string, cols []string, row
 		if _, err := q.Exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
+	}
+	return nil
+}
+
+// CopyRows inserts rows into table, as InsertMany does without a suffix,
+// the fastest way each engine has. On PostgreSQL that is COPY: no statement
+// with tens of thousands of parameters to parse and plan, and values sent in
+// binary. On SQLite it is InsertMany; the engine runs in-process, so a
+// statement costs no round trip, and SQLite has no COPY.
+// Time values go in as time.Time; a nil value is NULL.
+func CopyRows(ctx context.Context, tx *Tx, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if tx.db.dialect != Postgres {
+		return InsertMany(ctx, tx, table, cols, rows, "")
+	}
+	err := tx.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("driver connection is %T, not pgx", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return nil
+}
+
+// BulkLoad prepares tx for a bulk write that its caller can redo, such as
+// an import batch whose resume point commits with it. On PostgreSQL the
+// commit then does not wait for its WAL to reach the disk
+// (synchronous_commit off, for this transaction only): a crash may lose the
+// last few such commits, never half of one, and the caller redoes them from
+// its durable resume point. The next ordinary commit flushes them all, since
+// the WAL is written in order. SQLite already commits without a sync in WAL
+// mode with synchronous=NORMAL, so there is nothing to change.
+func BulkLoad(ctx context.Context, tx *Tx) error {
+	if tx.db.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
 	}
 	return nil
 }

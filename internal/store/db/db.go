@@ -11,7 +11,10 @@
 //   - JSON is TEXT on SQLite and JSONB on PostgreSQL; stores pass and read it as
 //     a string, so no query depends on the difference;
 //   - migrations are numbered files per dialect (migrations/{sqlite,postgres}),
-//     sharing number and meaning, where the DDL says why it differs.
+//     sharing number and meaning, where the DDL says why it differs;
+//   - bulk writes: [CopyRows] is COPY on PostgreSQL and multi-row INSERTs on
+//     SQLite, and [BulkLoad] lets a redoable batch commit without waiting
+//     for the disk on PostgreSQL (SQLite's WAL mode already does).
 //
 // SQLite runs in WAL mode with one writer connection (transactions begin
 // IMMEDIATE, so a writer never fails half-way on a lock upgrade) and a pool of
@@ -222,6 +225,7 @@ func (db *DB) WriteRow(ctx context.Context, query string, args ...any) *sql.Row 
 // Tx is a transaction on the writer.
 type Tx struct {
 	tx       *sql.Tx
+	conn     *sql.Conn // PostgreSQL: the transaction's connection, for COPY (CopyRows)
 	db       *DB
 	onCommit []func()
 }
@@ -233,11 +237,24 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.dialect == SQLite {
 		db.prepareWanted(ctx)
 	}
-	sqlTx, err := db.write.BeginTx(ctx, nil)
+	// On PostgreSQL the transaction begins on a connection held for it, so
+	// that pgx's COPY can run on the same connection, inside the transaction;
+	// database/sql offers the driver connection only through a *sql.Conn.
+	var conn *sql.Conn
+	begin := db.write.BeginTx
+	if db.dialect == Postgres {
+		c, err := db.write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		defer c.Close()
+		conn, begin = c, c.BeginTx
+	}
+	sqlTx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, db: db}
+	tx := &Tx{tx: sqlTx, conn: conn, db: db}
 	if err := fn(tx); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
