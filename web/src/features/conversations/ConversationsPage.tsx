@@ -62,7 +62,9 @@ function ConversationView({ id }: { id: string }) {
   const msgs = useQuery({ ...messagesQuery(id), refetchInterval: POLL_MS });
   const end = useRef<HTMLDivElement>(null);
   const count = msgs.data?.length ?? 0;
-  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [count]);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: "end" });
+  }, [count]);
   return (
     <div className="flex h-full min-h-0 flex-col">
       <div className="flex h-14 shrink-0 items-center gap-2 border-b border-border px-3">
