@@ -100,7 +100,7 @@ export function Bubble({ m }: { m: Message }) {
             {t("messages.failed", { error: m.error_reason || m.error_code || t("messages.no_reason") })}
           </p>
         )}
-        <span className="flex items-center justify-end gap-1 self-end text-[11px] leading-none opacity-60">
+        <span className="flex items-center justify-end gap-1 self-end text-[11px] leading-none text-muted-foreground">
           {time(m.created_at, i18n.language)}
           {out && <Ticks status={m.status} />}
         </span>

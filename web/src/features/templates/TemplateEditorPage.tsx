@@ -105,8 +105,10 @@ function Editor({ connectionId, initial, templateId }: { connectionId: string; i
   }
 
   return (
-    <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_18rem]">
-      <form onSubmit={submit} className="flex flex-col gap-4" noValidate data-testid="template-form">
+    // On a phone the preview sits between the form and its buttons, so it is
+    // seen before sending; on a wide screen it stays beside the form.
+    <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_18rem] lg:gap-x-6">
+      <form id="template-form" onSubmit={submit} className="flex flex-col gap-4" noValidate data-testid="template-form">
         {provider && (
           <Alert tone="danger">
             <p className="font-medium">{t("templates.meta_refused")}</p>
@@ -123,7 +125,6 @@ function Editor({ connectionId, initial, templateId }: { connectionId: string; i
               error={errs.name}
               hint={t("templates.name_hint")}
               disabled={editing}
-              className="font-mono"
               required
             />
             <div className="grid gap-4 sm:grid-cols-2">
@@ -374,18 +375,18 @@ function Editor({ connectionId, initial, templateId }: { connectionId: string; i
           </CardContent>
         </Card>
 
-        <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-          <Button variant="outline" asChild>
-            <Link to={`/templates?connection=${connectionId}`}>{t("common.cancel")}</Link>
-          </Button>
-          <Button type="submit" disabled={save.isPending || upload.isPending}>
-            {t(editing ? "templates.save_submit" : "templates.submit")}
-          </Button>
-        </div>
       </form>
-      <div className="lg:sticky lg:top-6 lg:self-start">
+      <div className="lg:sticky lg:top-6 lg:col-start-2 lg:row-span-2 lg:row-start-1 lg:self-start">
         <TemplatePreview d={d} mediaName={mediaName} />
         <p className="mt-2 text-xs text-muted-foreground">{t("templates.preview_help")}</p>
+      </div>
+      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end lg:col-start-1">
+        <Button variant="outline" asChild>
+          <Link to={`/templates?connection=${connectionId}`}>{t("common.cancel")}</Link>
+        </Button>
+        <Button type="submit" form="template-form" disabled={save.isPending || upload.isPending}>
+          {t(editing ? "templates.save_submit" : "templates.submit")}
+        </Button>
       </div>
     </div>
   );
