@@ -131,7 +131,7 @@ describe("Messaging", () => {
     await form.getByLabel("Texto da mensagem").fill("Olá {{1}}, sua encomenda {{3}} está pronta.");
     await form.getByLabel("Exemplo para {{1}}").fill("Ana");
     await form.getByLabel("Exemplo para {{3}}").fill("#42");
-    await form.getByRole("button", { name: "Enviar para aprovação" }).click();
+    await page.getByRole("button", { name: "Enviar para aprovação" }).click();
     await form.getByText("Numere as variáveis em ordem").waitFor();
     assert.equal(await form.getByLabel("Texto da mensagem").getAttribute("aria-invalid"), "true");
 
@@ -143,7 +143,7 @@ describe("Messaging", () => {
     const preview = page.getByTestId("template-preview");
     await preview.getByText("Olá Ana, sua encomenda #42 está pronta para retirada.").waitFor();
     await preview.getByText("Vou buscar").waitFor();
-    await form.getByRole("button", { name: "Enviar para aprovação" }).click();
+    await page.getByRole("button", { name: "Enviar para aprovação" }).click();
 
     await page.waitForURL((u) => u.pathname === "/templates");
     const row = page.getByTestId("template-row").filter({ hasText: "encomenda_pronta" });
@@ -151,6 +151,29 @@ describe("Messaging", () => {
     await row.getByRole("button", { name: "Ver" }).click();
     await row.getByTestId("template-preview").getByText("Olá Ana, sua encomenda #42 está pronta para retirada.").waitFor();
     await row.getByTestId("template-preview").getByText("Doceria Flor de Açúcar").waitFor();
+  });
+
+  it("uploads an image sample for a template header", async (t) => {
+    const { page } = await openPage(t);
+    await page.goto("/templates");
+    await page.getByLabel("Conexão").selectOption({ label: "Simulador da doceria (Simulador)" });
+    await page.getByRole("link", { name: "Novo modelo" }).click();
+    const form = page.getByTestId("template-form");
+    await form.getByLabel("Nome do modelo").fill("bolo_do_dia");
+    await form.getByLabel("Tipo de cabeçalho").selectOption({ label: "Imagem" });
+    // A 1×1 PNG is enough for the Simulator.
+    const png = Buffer.from(
+      "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=",
+      "base64",
+    );
+    await form.locator("input[type=file]").setInputFiles({ name: "bolo.png", mimeType: "image/png", buffer: png });
+    await form.getByTestId("sample-ok").getByText("bolo.png").waitFor();
+    await page.getByTestId("template-preview").getByText("bolo.png").waitFor();
+    await form.getByLabel("Texto da mensagem").fill("O bolo de hoje é de cenoura com chocolate.");
+    await page.getByRole("button", { name: "Enviar para aprovação" }).click();
+    await page.waitForURL((u) => u.pathname === "/templates");
+    const row = page.getByTestId("template-row").filter({ hasText: "bolo_do_dia" });
+    await row.getByTestId("template-status").getByText("Aprovado").waitFor({ timeout: 15_000 });
   });
 
   it("explains the webhook events page when nothing failed", async (t) => {
