@@ -42,7 +42,7 @@ function InfoList({ info }: { info: NonNullable<Connection["info"]> }) {
         <div>
           <dt className="text-xs text-muted-foreground">{t("connections.info.quality_rating")}</dt>
           <dd>
-            <Quality rating={info.quality_rating} />
+            <Quality rating={info.quality_rating} bare />
           </dd>
         </div>
       )}

@@ -25,14 +25,16 @@ const qualityColors: Record<string, string> = {
 };
 
 /** Meta's quality rating as a coloured dot and a word. */
-export function Quality({ rating }: { rating?: string }) {
+export function Quality({ rating, bare }: { rating?: string; bare?: boolean }) {
   const { t } = useTranslation();
   if (!rating) return null;
   const key = rating.toUpperCase();
   return (
     <span className="inline-flex items-center gap-1.5 text-xs text-muted-foreground">
       <span className={cn("h-2 w-2 rounded-full", qualityColors[key] ?? "bg-muted-foreground")} aria-hidden />
-      {t("connections.quality", { rating: t(`connections.quality_rating.${key}`, { defaultValue: rating }) })}
+      {bare
+        ? t(`connections.quality_rating.${key}`, { defaultValue: rating })
+        : t("connections.quality", { rating: t(`connections.quality_rating.${key}`, { defaultValue: rating }) })}
     </span>
   );
 }
