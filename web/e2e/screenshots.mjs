@@ -6,6 +6,9 @@ import { join } from "node:path";
 import { CHROME_CONTEXT, launchBrowser, startServer, watch, webDir } from "./harness.mjs";
 
 const out = join(webDir, "test-results", "screenshots");
+// SCREENSHOTS_ONLY=regex limits the pictures to the names it matches (e.g. "connection|template").
+const only = process.env.SCREENSHOTS_ONLY ? new RegExp(process.env.SCREENSHOTS_ONLY) : null;
+const want = (name) => !only || only.test(name);
 mkdirSync(out, { recursive: true });
 
 const sizes = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
@@ -51,13 +54,21 @@ try {
     const res = await setup.request.post(path, { headers, data });
     if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
   }
-  // The contacts page before there are any, at both sizes.
+  // The contacts, connections and conversations pages before there are any, at both sizes.
   for (const [sizeName, viewport] of Object.entries(sizes)) {
     await page.setViewportSize(viewport);
-    await page.goto("/contacts");
-    await page.getByText("Nenhum contato ainda").waitFor();
-    await page.waitForLoadState("networkidle");
-    await page.screenshot({ path: join(out, `${sizeName}-pt-BR-light-contacts-empty.png`), fullPage: true });
+    for (const [name, path, text] of [
+      ["contacts-empty", "/contacts", "Nenhum contato ainda"],
+      ["connections-empty", "/connections", "Nenhuma conexão ainda"],
+      ["inbox-empty", "/inbox", "Nenhuma conversa ainda"],
+      ["templates-empty", "/templates", "Nenhuma conexão ainda"],
+    ]) {
+      if (!want(name)) continue;
+      await page.goto(path);
+      await page.getByText(text).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      await page.screenshot({ path: join(out, `${sizeName}-pt-BR-light-${name}.png`), fullPage: true });
+    }
   }
 
   // Contacts: custom fields, tags, a hundred people, two segments and an import.
@@ -91,6 +102,56 @@ try {
   await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_out", source: "agent", reason: "Pediu no balcão para não receber mais." });
   await post("/api/v1/segments", { name: "Clientes de Recife", filter: { tags: { any: [clientes.id] }, fields: [{ key: "cidade", op: "equals", value: "Recife" }] } });
   await post("/api/v1/segments", { name: "Atacado sem consentimento", filter: { tags: { all: [atacado.id] }, consent: "unknown" } });
+  // Messaging: a WhatsApp Cloud number, a Simulator with two customers, templates.
+  const cloud = await post("/api/v1/connections", {
+    type: "whatsapp_cloud",
+    name: "Loja Centro",
+    config: { phone_number_id: "109876543210987", waba_id: "209876543210987", access_token: "EAAG-exemplo", app_secret: "segredo" },
+  });
+  const sim = await post("/api/v1/connections", { type: "simulator", name: "Simulador de testes", config: { delivery_delay_ms: 500 } });
+  await post(`/api/v1/connections/${sim.id}/test`, {});
+  for (const m of [
+    { from: "+5581998761234", name: "Luana Reis", text: "Bom dia! Vocês têm pão sem glúten hoje?" },
+    { from: "+5581998761234", name: "Luana Reis", text: "Queria encomendar dois para amanhã cedo." },
+    { from: "+5581998761234", name: "Luana Reis", text: "Vou buscar", button_payload: "confirmar" },
+    { from: "+5581998761234", name: "Luana Reis", text: "Foto do pedido", media_url: "http://127.0.0.1:1/pedido.jpg" },
+    { from: "+5511987650000", name: "Marcos Dias", text: "Qual o horário de domingo?" },
+  ]) {
+    await post(`/api/v1/connections/${sim.id}/simulate`, m);
+  }
+  const tpl = await post(`/api/v1/connections/${sim.id}/templates`, {
+    name: "pedido_pronto",
+    language: "pt_BR",
+    category: "UTILITY",
+    components: [
+      { type: "HEADER", format: "TEXT", text: "Pedido {{1}}", example: { header_text: ["#1042"] } },
+      { type: "BODY", text: "Olá {{1}}, seu pedido está *pronto* para retirada até as {{2}}.", example: { body_text: [["Luana", "18h"]] } },
+      { type: "FOOTER", text: "Padaria Pão Quente" },
+      { type: "BUTTONS", buttons: [{ type: "QUICK_REPLY", text: "Vou buscar" }, { type: "URL", text: "Ver pedido", url: "https://padaria.example/p/{{1}}", example: ["https://padaria.example/p/1042"] }] },
+    ],
+  });
+  await post(`/api/v1/connections/${sim.id}/templates`, {
+    name: "promocao_fim_de_semana",
+    language: "pt_BR",
+    category: "MARKETING",
+    components: [{ type: "BODY", text: "REJECT: pão em dobro no sábado!" }],
+  });
+  await new Promise((r) => setTimeout(r, 4000)); // the Simulator's review and the inbound worker
+  const convList = await (await setup.request.get(`/api/v1/conversations?connection_id=${sim.id}`)).json();
+  const conv = convList.data.find((c) => c.contact.name === "Luana Reis");
+  Object.assign(appPages, {
+    connections: "/connections",
+    "connection-cloud": `/connections/${cloud.id}`,
+    "connection-simulator": `/connections/${sim.id}`,
+    simulator: `/connections/${sim.id}/simulator?phone=%2B5581998761234&name=Luana+Reis`,
+    "simulator-choose": `/connections/${sim.id}/simulator`,
+    templates: `/templates?connection=${sim.id}`,
+    "template-new": `/templates/new?connection=${sim.id}`,
+    "template-edit": `/templates/${tpl.id}/edit?connection=${sim.id}`,
+    "webhook-events": "/connections/webhook-events",
+    "webhook-events-all": "/connections/webhook-events?status=all",
+    "inbox-conversation": `/inbox/${conv?.id ?? ""}`,
+  });
   const state = await setup.storageState();
   await setup.close();
 
@@ -114,12 +175,13 @@ try {
           const p = await ctx.newPage();
           const w = watch(p);
           for (const [name, path] of Object.entries(pages)) {
+            if (!want(name)) continue;
             await p.goto(path);
             await p.waitForLoadState("networkidle");
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`), fullPage: true });
           }
           const shot = (name) => p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-${name}.png`) });
-          if (!loggedIn) {
+          if (!loggedIn && want("login-error")) {
             w.allow("POST", /^\/api\/v1\/auth\/login$/, 401);
             await p.goto("/login");
             await p.locator("input[type=email]").fill("ana@padaria.example");
@@ -128,7 +190,7 @@ try {
             await p.getByRole("alert").waitFor();
             await shot("login-error");
           }
-          if (loggedIn) {
+          if (loggedIn && want("api-key-dialog")) {
             await p.goto("/settings/api-keys");
             await p.getByTestId("api-key-row").first().waitFor();
             await p.locator("main button").first().click();
@@ -136,7 +198,20 @@ try {
             await shot("api-key-dialog");
             await p.keyboard.press("Escape");
           }
-          if (loggedIn) {
+          if (loggedIn && want("connection-form")) {
+            await p.goto("/connections");
+            await p.locator("main").getByRole("button", { name: /Nova conexão|New connection/ }).click();
+            await p.getByRole("dialog").waitFor();
+            await shot("connection-form");
+            await p.keyboard.press("Escape");
+          }
+          if (loggedIn && want("template-preview")) {
+            await p.goto(appPages.templates);
+            await p.getByTestId("template-row").first().getByRole("button", { name: /^(Ver|View)$/ }).click();
+            await p.getByTestId("template-preview").waitFor();
+            await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-template-preview.png`), fullPage: true });
+          }
+          if (loggedIn && want("contacts-selected")) {
             await p.goto("/contacts");
             await p.getByTestId("contact-row").first().waitFor();
             await p.getByTestId("contact-row").nth(1).getByRole("checkbox").check();
@@ -169,14 +244,14 @@ try {
             await p.getByTestId("segment-count").getByText(/\d/).waitFor();
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-segment-edit.png`), fullPage: true });
           }
-          if (loggedIn && sizeName === "desktop") {
+          if (loggedIn && sizeName === "desktop" && want("company-switcher")) {
             await p.goto("/");
             await p.getByTestId("company-switcher").click();
             await p.getByRole("menu").waitFor();
             await shot("company-switcher");
             await p.keyboard.press("Escape");
           }
-          if (loggedIn && sizeName === "phone") {
+          if (loggedIn && sizeName === "phone" && want("menu")) {
             await p.goto("/");
             await p.getByTestId("menu-button").click();
             await p.getByTestId("mobile-sidebar").waitFor();

@@ -48,7 +48,7 @@ function AdminOnly({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-const upcoming = ["inbox", "campaigns", "templates", "automations", "ai", "connections"];
+const upcoming = ["campaigns", "automations", "ai"];
 
 export const router = createBrowserRouter([
   {
@@ -70,6 +70,39 @@ export const router = createBrowserRouter([
             children: [
               { index: true, element: <UpcomingPage section="dashboard" /> },
               ...upcoming.map((s) => ({ path: `/${s}`, element: <UpcomingPage section={s} /> })),
+              { path: "/inbox", lazy: async () => ({ Component: (await import("../features/conversations/ConversationsPage")).ConversationsPage }) },
+              { path: "/inbox/:id", lazy: async () => ({ Component: (await import("../features/conversations/ConversationsPage")).ConversationsPage }) },
+              { path: "/connections", lazy: async () => ({ Component: (await import("../features/connections/ConnectionsPage")).ConnectionsPage }) },
+              {
+                path: "/connections/webhook-events",
+                lazy: async () => {
+                  const { WebhookEventsPage } = await import("../features/connections/WebhookEventsPage");
+                  return { Component: () => <AdminOnly><WebhookEventsPage /></AdminOnly> };
+                },
+              },
+              {
+                path: "/connections/:id",
+                lazy: async () => ({ Component: (await import("../features/connections/ConnectionDetailPage")).ConnectionDetailPage }),
+              },
+              {
+                path: "/connections/:id/simulator",
+                lazy: async () => ({ Component: (await import("../features/connections/SimulatorPage")).SimulatorPage }),
+              },
+              { path: "/templates", lazy: async () => ({ Component: (await import("../features/templates/TemplatesPage")).TemplatesPage }) },
+              {
+                path: "/templates/new",
+                lazy: async () => {
+                  const { TemplateEditorPage } = await import("../features/templates/TemplateEditorPage");
+                  return { Component: () => <AdminOnly><TemplateEditorPage /></AdminOnly> };
+                },
+              },
+              {
+                path: "/templates/:id/edit",
+                lazy: async () => {
+                  const { TemplateEditorPage } = await import("../features/templates/TemplateEditorPage");
+                  return { Component: () => <AdminOnly><TemplateEditorPage /></AdminOnly> };
+                },
+              },
               {
                 path: "/contacts",
                 lazy: async () => ({ Component: (await import("../features/contacts/parts")).ContactsLayout }),

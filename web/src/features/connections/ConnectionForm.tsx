@@ -1,0 +1,239 @@
+import { useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { FlaskConical, MessageCircle } from "lucide-react";
+import type { Connection, ConnectionInput, ConnectionType } from "./api";
+import { Field } from "../../components/ui/field";
+import { Button } from "../../components/ui/button";
+import { Alert } from "../../components/ui/alert";
+import { cn } from "../../lib/cn";
+
+export interface FormValues {
+  type: ConnectionType;
+  name: string;
+  delivery_delay_ms: string;
+  phone_number_id: string;
+  waba_id: string;
+  access_token: string;
+  app_secret: string;
+  verify_token: string;
+  app_id: string;
+  graph_url: string;
+}
+
+export function initialValues(c?: Connection, type: ConnectionType = "simulator"): FormValues {
+  return {
+    type: c?.type ?? type,
+    name: c?.name ?? "",
+    delivery_delay_ms: c?.config.delivery_delay_ms != null ? String(c.config.delivery_delay_ms) : "1000",
+    phone_number_id: c?.config.phone_number_id ?? "",
+    waba_id: c?.config.waba_id ?? "",
+    access_token: "",
+    app_secret: "",
+    verify_token: "",
+    app_id: c?.config.app_id ?? "",
+    graph_url: c?.config.graph_url ?? "",
+  };
+}
+
+/** The body for the API: on edit, secrets go only when typed (they replace the stored ones). */
+export function toInput(v: FormValues, editing: boolean): ConnectionInput {
+  const config: Record<string, unknown> = {};
+  if (v.type === "simulator") {
+    const n = Number(v.delivery_delay_ms);
+    config.delivery_delay_ms = v.delivery_delay_ms.trim() === "" || Number.isNaN(n) ? -1 : Math.round(n);
+  } else {
+    config.phone_number_id = v.phone_number_id.trim();
+    config.waba_id = v.waba_id.trim();
+    config.app_id = v.app_id.trim();
+    config.graph_url = v.graph_url.trim();
+    for (const k of ["access_token", "app_secret", "verify_token"] as const) {
+      if (v[k].trim() || !editing) config[k] = v[k].trim();
+    }
+  }
+  const body: ConnectionInput = { name: v.name, config };
+  if (!editing) body.type = v.type;
+  return body;
+}
+
+function TypeChoice({ value, onChange }: { value: ConnectionType; onChange: (t: ConnectionType) => void }) {
+  const { t } = useTranslation();
+  const options: { type: ConnectionType; icon: typeof MessageCircle }[] = [
+    { type: "whatsapp_cloud", icon: MessageCircle },
+    { type: "simulator", icon: FlaskConical },
+  ];
+  return (
+    <fieldset className="flex flex-col gap-2">
+      <legend className="mb-1.5 text-sm font-medium">{t("connections.form.type")}</legend>
+      <div className="grid gap-2 sm:grid-cols-2">
+        {options.map((o) => (
+          <label
+            key={o.type}
+            className={cn(
+              "flex cursor-pointer gap-3 rounded-md border p-3 text-sm has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-ring",
+              value === o.type ? "border-primary bg-accent" : "border-border hover:bg-muted",
+            )}
+          >
+            <input type="radio" name="connection-type" className="sr-only" checked={value === o.type} onChange={() => onChange(o.type)} />
+            <o.icon className="mt-0.5 h-5 w-5 shrink-0 text-primary" aria-hidden />
+            <span>
+              <span className="block font-medium">{t(`connections.type.${o.type}`)}</span>
+              <span className="block text-xs text-muted-foreground">{t(`connections.form.${o.type}_help`)}</span>
+            </span>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** Name and settings of a connection; the type is chosen only when creating. */
+export function ConnectionForm({
+  connection,
+  initialType,
+  onSubmit,
+  pending,
+  fieldErrors,
+  formError,
+  submitLabel,
+  onCancel,
+}: {
+  connection?: Connection;
+  initialType?: ConnectionType;
+  onSubmit: (v: FormValues) => void;
+  pending: boolean;
+  fieldErrors: Record<string, string>;
+  formError: string;
+  submitLabel: string;
+  onCancel?: () => void;
+}) {
+  const { t } = useTranslation();
+  const editing = Boolean(connection);
+  const [v, setV] = useState<FormValues>(() => initialValues(connection, initialType));
+  const [advanced, setAdvanced] = useState(Boolean(connection?.config.app_id || connection?.config.graph_url));
+  const set = (k: keyof FormValues) => (e: { target: { value: string } }) => setV((x) => ({ ...x, [k]: e.target.value }));
+  const err = (k: string) => fieldErrors[`config.${k}`] || (k === "config" ? fieldErrors.config : undefined);
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    onSubmit(v);
+  }
+  const secretHint = (k: "access_token" | "app_secret" | "verify_token") =>
+    editing && connection?.config[`${k}_set`] ? t("connections.form.secret_set") : undefined;
+  return (
+    <form onSubmit={submit} className="flex flex-col gap-4" noValidate data-testid="connection-form">
+      {!editing && <TypeChoice value={v.type} onChange={(type) => setV((x) => ({ ...x, type }))} />}
+      <Field
+        label={t("connections.form.name")}
+        value={v.name}
+        onChange={set("name")}
+        error={fieldErrors.name}
+        hint={t(v.type === "simulator" ? "connections.form.name_hint_simulator" : "connections.form.name_hint")}
+        required
+      />
+      {v.type === "simulator" ? (
+        <Field
+          label={t("connections.form.delivery_delay_ms")}
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={60000}
+          step={100}
+          value={v.delivery_delay_ms}
+          onChange={set("delivery_delay_ms")}
+          error={err("delivery_delay_ms")}
+          hint={t("connections.form.delivery_delay_hint")}
+        />
+      ) : (
+        <>
+          <p className="text-sm text-muted-foreground">{t("connections.form.cloud_where")}</p>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field
+              label={t("connections.form.phone_number_id")}
+              inputMode="numeric"
+              value={v.phone_number_id}
+              onChange={set("phone_number_id")}
+              error={err("phone_number_id")}
+              required
+            />
+            <Field
+              label={t("connections.form.waba_id")}
+              inputMode="numeric"
+              value={v.waba_id}
+              onChange={set("waba_id")}
+              error={err("waba_id")}
+              required
+            />
+          </div>
+          <Field
+            label={t("connections.form.access_token")}
+            type="password"
+            autoComplete="off"
+            value={v.access_token}
+            onChange={set("access_token")}
+            error={err("access_token")}
+            hint={secretHint("access_token") ?? t("connections.form.access_token_hint")}
+            placeholder={editing && connection?.config.access_token_set ? t("connections.form.keep_secret") : undefined}
+            required={!editing}
+          />
+          <Field
+            label={t("connections.form.app_secret")}
+            type="password"
+            autoComplete="off"
+            value={v.app_secret}
+            onChange={set("app_secret")}
+            error={err("app_secret")}
+            hint={secretHint("app_secret") ?? t("connections.form.app_secret_hint")}
+            placeholder={editing && connection?.config.app_secret_set ? t("connections.form.keep_secret") : undefined}
+            required={!editing}
+          />
+          <Field
+            label={t("connections.form.verify_token")}
+            autoComplete="off"
+            value={v.verify_token}
+            onChange={set("verify_token")}
+            error={err("verify_token")}
+            hint={secretHint("verify_token") ?? t("connections.form.verify_token_hint")}
+            placeholder={editing && connection?.config.verify_token_set ? t("connections.form.keep_secret") : undefined}
+          />
+          <div>
+            <Button variant="ghost" size="sm" onClick={() => setAdvanced((a) => !a)} aria-expanded={advanced}>
+              {advanced ? t("connections.form.hide_advanced") : t("connections.form.show_advanced")}
+            </Button>
+          </div>
+          {advanced && (
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field
+                label={t("connections.form.app_id")}
+                inputMode="numeric"
+                value={v.app_id}
+                onChange={set("app_id")}
+                error={err("app_id")}
+                hint={t("connections.form.app_id_hint")}
+              />
+              <Field
+                label={t("connections.form.graph_url")}
+                type="url"
+                value={v.graph_url}
+                onChange={set("graph_url")}
+                error={err("graph_url")}
+                hint={t("connections.form.graph_url_hint")}
+                placeholder="https://graph.facebook.com"
+              />
+            </div>
+          )}
+        </>
+      )}
+      {err("config") && <Alert tone="danger">{err("config")}</Alert>}
+      {formError && <Alert tone="danger">{formError}</Alert>}
+      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        {onCancel && (
+          <Button variant="outline" onClick={onCancel}>
+            {t("common.cancel")}
+          </Button>
+        )}
+        <Button type="submit" disabled={pending}>
+          {submitLabel}
+        </Button>
+      </div>
+    </form>
+  );
+}
