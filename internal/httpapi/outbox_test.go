@@ -128,7 +128,7 @@ func TestOutboxRefusals(t *testing.T) {
 			"unknown type":  {map[string]any{"connection_id": connID, "to": "+55 21 99876-5432", "type": "telepathy"}, 422, "invalid_message"},
 			"missing value": {map[string]any{"connection_id": connID, "to": "+55 21 99876-5432", "type": "template",
 				"template": map[string]any{"name": "pedido", "language": "pt_BR"}}, 422, "template_variables_mismatch"},
-			"no connection": {map[string]any{"connection_id": "01a20000-0000-7000-8000-000000000000", "to": "+55 21 99876-5432", "type": "text", "text": "x"}, 422, "validation_failed"},
+			"no connection": {map[string]any{"connection_id": "01a20000-0000-7000-8000-000000000000", "to": "+55 21 99876-5432", "type": "text", "text": "x"}, 404, "not_found"},
 		} {
 			r := owner.do("POST", "/api/v1/messages", tc.body)
 			if r.status != tc.status || r.errCode(t) != tc.code {

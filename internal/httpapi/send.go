@@ -125,10 +125,8 @@ func (s *Server) sendToNumber(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Another company's connection is as unknown as a made-up one: 404.
 	if _, err := s.Connections.Get(r.Context(), company(r), in.ConnectionID); err != nil {
-		if e, ok := apierr.As(err); ok && e.Status == http.StatusNotFound {
-			err = apierr.Field("connection_id", "not_found")
-		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -14,7 +14,7 @@ import (
 var (
 	nameRe     = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 	languageRe = regexp.MustCompile(`^[a-z]{2,3}(_[A-Z]{2,3})?$`)
-	varRe      = regexp.MustCompile(`\{\{\s*([^{}\s]*)\s*\}\}`)
+	varRe      = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
 	namedVarRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
@@ -75,7 +75,7 @@ func ParseVariables(text string) (Variables, string) {
 	seen := map[string]bool{}
 	nums := map[int]bool{}
 	for _, m := range varRe.FindAllStringSubmatch(text, -1) {
-		name := m[1]
+		name := strings.TrimSpace(m[1])
 		if n, err := strconv.Atoi(name); err == nil {
 			if n < 1 {
 				return v, "invalid_variable"
