@@ -64,6 +64,7 @@ type App struct {
 	Outbox        *outbox.Outbox
 
 	messaging sync.WaitGroup
+	bridge    *realtime.Bridge
 }
 
 // Keyring builds the encryption keyring from configuration, or from
@@ -135,6 +136,9 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	}
 
 	a.Hub = realtime.New()
+	if d.Dialect() == db.Postgres {
+		a.bridge = realtime.NewBridge(d.Pgx(), a.Hub, logger)
+	}
 	a.Connections = connections.NewService(d, a.Secrets, logger, connections.Options{
 		PublicURL: cfg.PublicURL, GraphURL: cfg.MetaGraphURL, GraphVersion: cfg.MetaGraphVersion})
 	a.Conversations = conversations.NewService(d)
@@ -176,7 +180,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	mediaWorker.Service = a.Media
 	a.Inbound.FetchMedia = a.Media.Enqueue
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
-		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox},
+		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub},
 		logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 			CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
@@ -215,6 +219,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	a.logger.Info("shutting down")
+	a.HTTP.Shutdown()
 	err := errors.Join(srv.Shutdown(shutdownCtx), a.Jobs.Stop(shutdownCtx))
 	stopIntake()
 	a.WaitMessaging()
@@ -230,6 +235,9 @@ func (a *App) RunMessaging(ctx, intakeCtx context.Context) {
 	a.messaging.Go(func() { a.Intake.Run(intakeCtx) })
 	a.messaging.Go(func() { a.Inbound.Run(ctx) })
 	a.messaging.Go(func() { a.Outbox.Run(ctx) })
+	if a.bridge != nil {
+		a.messaging.Go(func() { a.bridge.Run(ctx) })
+	}
 }
 
 // WaitMessaging waits for the loops RunMessaging started to finish (sends

@@ -144,6 +144,8 @@ func (s *Server) Routes() []Route {
 		{"DELETE", "/api/v1/messages/{id}", Agent, false, s.cancelMessage},
 		{"GET", "/api/v1/messages/{id}/media", Agent, false, s.messageMedia},
 
+		{"GET", "/api/v1/events", Agent, false, s.events},
+
 		{"GET", "/api/v1/webhook-events", Admin, false, s.listWebhookEvents},
 		{"POST", "/api/v1/webhook-events/{id}/reprocess", Admin, false, s.reprocessWebhookEvent},
 	}

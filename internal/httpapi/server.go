@@ -44,6 +44,7 @@ import (
 	"github.com/masteria/masteria/internal/inbound"
 	"github.com/masteria/masteria/internal/media"
 	"github.com/masteria/masteria/internal/outbox"
+	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/store/db"
 	"github.com/masteria/masteria/internal/templates"
 )
@@ -76,6 +77,7 @@ type Deps struct {
 	Media         *media.Service
 	Adapters      *connections.Adapters
 	Outbox        *outbox.Outbox
+	Hub           *realtime.Hub
 }
 
 // Server holds what the handlers need.
@@ -96,6 +98,9 @@ type Server struct {
 	limMu    sync.Mutex
 	limiters map[string]*rate.Limiter
 
+	shutdown     chan struct{} // closed by Shutdown: live feeds end
+	shutdownOnce sync.Once
+
 	mux *http.ServeMux
 }
 
@@ -108,7 +113,7 @@ func New(deps Deps, logger *slog.Logger, opts Options) *Server {
 		opts.KeyRate, opts.KeyBurst = 20, 100
 	}
 	s := &Server{Deps: deps, db: deps.DB, auth: deps.Auth, companies: deps.Companies, contacts: deps.Contacts, audit: audit.NewLog(deps.DB), logger: logger, opts: opts,
-		limiters: map[string]*rate.Limiter{}, mux: http.NewServeMux()}
+		limiters: map[string]*rate.Limiter{}, mux: http.NewServeMux(), shutdown: make(chan struct{})}
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -140,6 +145,10 @@ func New(deps Deps, logger *slog.Logger, opts Options) *Server {
 	s.mux.Handle("/", s.ui())
 	return s
 }
+
+// Shutdown ends the live feeds (WebSockets), which http.Server.Shutdown
+// does not wait for or close.
+func (s *Server) Shutdown() { s.shutdownOnce.Do(func() { close(s.shutdown) }) }
 
 // Registry is where other packages register their metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }

@@ -39,7 +39,7 @@ func TestSimulatorOutbound(t *testing.T) {
 		}
 		send := func(to string) (string, string) {
 			t.Helper()
-			sub := e.app.Hub.Subscribe(companyID, 16)
+			sub, _ := e.app.Hub.Subscribe(companyID, 16, 0)
 			defer sub.Close()
 			pid, err := sender.Send(ctx, channel.Outbound{To: to, Type: channel.TypeText, Text: "Seu pedido saiu"})
 			if err != nil {
@@ -101,7 +101,7 @@ func TestUnknownTypesAndLiveEvents(t *testing.T) {
 		owner, companyID := e.signup("Live Co", "owner@live.example")
 		id := owner.must(201, "POST", "/api/v1/connections", map[string]any{"type": "whatsapp_cloud", "name": "C",
 			"config": map[string]any{"phone_number_id": "123456789", "waba_id": "987654321", "access_token": "t", "app_secret": "sec"}})["id"].(string)
-		sub := e.app.Hub.Subscribe(companyID, 16)
+		sub, _ := e.app.Hub.Subscribe(companyID, 16, 0)
 		defer sub.Close()
 		body := bytes.Replace(fakegraph.MessageWebhook("123456789", "5511987654321", "Ana", "wamid.NEW", "x", time.Now()),
 			[]byte(`"type":"text"`), []byte(`"type":"hologram","hologram":{"depth":3}`), 1)
