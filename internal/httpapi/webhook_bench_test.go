@@ -109,7 +109,7 @@ func benchWebhooks(b *testing.B, d *db.DB, n int) {
 		if backlog == 0 {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 	drain := time.Since(acked)
 	b.StopTimer()

@@ -185,11 +185,6 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		reason = firstNonEmpty(s.Errors[0].Details, s.Errors[0].Message, s.Errors[0].Title)
 	}
 	t := at(s.Timestamp)
-	// Takes turns with the send that records this provider id (see
-	// ApplyUnmatched): one of the two always sees the other's commit.
-	if err := db.LockKey(ctx, a.tx, reportKey(a.conn.ID, s.ProviderID)); err != nil {
-		return fmt.Errorf("lock report: %w", err)
-	}
 	// The report is recorded with the message it matches, if any; a copy of
 	// a report already recorded collides and returns no row.
 	var match sql.NullString
@@ -204,7 +199,22 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		return fmt.Errorf("record status: %w", err)
 	}
 	if !match.Valid {
-		return nil // kept unmatched until the outbox records this id
+		// The send may be committing this very moment: take turns with it
+		// (see ApplyUnmatched) and look again. One of the two always sees
+		// the other's commit; a report that finds its message at once
+		// needs no turn.
+		if err := db.LockKey(ctx, a.tx, reportKey(a.conn.ID, s.ProviderID)); err != nil {
+			return fmt.Errorf("lock report: %w", err)
+		}
+		err := a.tx.QueryRow(ctx, `UPDATE message_statuses SET message_id = (SELECT id FROM messages WHERE connection_id = ? AND provider_message_id = ? AND direction = 'outbound')
+			WHERE connection_id = ? AND provider_message_id = ? AND status = ? RETURNING message_id`,
+			a.conn.ID, s.ProviderID, a.conn.ID, s.ProviderID, s.Status).Scan(&match)
+		if err != nil {
+			return fmt.Errorf("match status: %w", err)
+		}
+		if !match.Valid {
+			return nil // kept unmatched until the outbox records this id
+		}
 	}
 	msgID := match.String
 	ev, err := applyStatus(ctx, a.tx, msgID, s.Status, code, reason, t)

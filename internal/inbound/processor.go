@@ -52,9 +52,10 @@ type Processor struct {
 	Hooks     []Hook
 	// BatchSize is how many events one transaction applies (default 200).
 	BatchSize int
-	// Workers is how many transactions apply events at once: one on SQLite
-	// (one writer), four on PostgreSQL, where each statement is a round
-	// trip and concurrent transactions overlap them.
+	// Workers is how many transactions apply events at once (default one).
+	// A message's reports arrive one after another, so concurrent workers
+	// on PostgreSQL mostly wait for each other's row locks (measured: more
+	// workers were slower); several instances still share the work.
 	Workers int
 	// Poll is how often due events are looked for without a wake-up
 	// (default 200 ms): scheduled events, and other instances' intake.
@@ -75,9 +76,6 @@ func (p *Processor) init() {
 		}
 		if p.Workers == 0 {
 			p.Workers = 1
-			if p.DB.Dialect() == db.Postgres {
-				p.Workers = 4
-			}
 		}
 	})
 }
@@ -168,6 +166,14 @@ func (p *Processor) ProcessDue(ctx context.Context) (int, error) {
 func (p *Processor) process(ctx context.Context, careful bool) (int, error) {
 	var n int
 	err := p.DB.InTx(ctx, func(tx *db.Tx) error {
+		// The raw events are durable already; what applying them writes
+		// can be redone from them, so on PostgreSQL this commit does not
+		// wait for the disk (see db.BulkLoad): a crash loses at most the last
+		// few applications, and their events, still "received", are applied
+		// again, to the same result.
+		if err := db.BulkLoad(ctx, tx); err != nil {
+			return err
+		}
 		rows, err := tx.Query(ctx, `SELECT id, company_id, connection_id, source, payload FROM webhook_events
 			WHERE status = 'received' AND available_at <= ? ORDER BY available_at, id LIMIT ?`+db.SkipLocked(tx.Dialect()),
 			db.Now(), p.BatchSize)
