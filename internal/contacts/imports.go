@@ -527,6 +527,10 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	if err := <-readErr; err != nil {
 		return s.failImport(ctx, a, err.Error())
 	}
+	// Lists and counts plan on statistics a large import made stale.
+	if err := s.db.Refresh(ctx, "contacts", "contact_addresses", "contact_tags"); err != nil {
+		s.logger.Warn("import: refreshing table statistics failed", "import_id", a.ImportID, "err", err)
+	}
 	_, err = s.db.Exec(ctx, `UPDATE imports SET status = 'completed', finished_at = ? WHERE company_id = ? AND id = ? AND status = 'running'`,
 		db.Now(), a.CompanyID, a.ImportID)
 	if err == nil {

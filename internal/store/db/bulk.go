@@ -94,3 +94,18 @@ func BulkLoad(ctx context.Context, tx *Tx) error {
 	}
 	return nil
 }
+
+// Refresh brings the planner's view of tables up to date after a bulk write:
+// on PostgreSQL VACUUM (ANALYZE), so that statistics match the new rows and
+// the visibility map lets counts read indexes alone (a server may run
+// without autovacuum, and even with it a fresh million rows waits for its
+// turn); on SQLite PRAGMA optimize. VACUUM cannot run in a transaction, so
+// this runs on its own.
+func (db *DB) Refresh(ctx context.Context, tables ...string) error {
+	if db.dialect != Postgres {
+		_, err := db.write.ExecContext(ctx, `PRAGMA optimize`)
+		return err
+	}
+	_, err := db.write.ExecContext(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
+	return err
+}
