@@ -506,6 +506,7 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 				select {
 				case batches <- batch:
 				case <-readCtx.Done():
+					readErr <- readCtx.Err() // the writer must not wait for a result that never comes
 					return
 				}
 				batch = make([]parsedRow, 0, importBatch)
@@ -525,6 +526,9 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		}
 	}
 	if err := <-readErr; err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: the job resumes from its last batch
+		}
 		return s.failImport(ctx, a, err.Error())
 	}
 	// Lists and counts plan on statistics a large import made stale.

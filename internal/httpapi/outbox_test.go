@@ -182,7 +182,7 @@ func TestOutboxLanesAndRate(t *testing.T) {
 		conv := waitConversations(t, owner, url.Values{}, 1)[0].(map[string]any)
 		contactID := conv["contact"].(map[string]any)["id"].(string)
 		ctx := context.Background()
-		const n = 151
+		const n = 251
 		err := d.InTx(ctx, func(tx *db.Tx) error {
 			for range n {
 				if _, err := e.app.Outbox.Enqueue(ctx, tx, outbox.Message{CompanyID: companyID, ConnectionID: sim, ContactID: contactID,
@@ -229,7 +229,7 @@ func TestOutboxLanesAndRate(t *testing.T) {
 		}
 		// About 20 campaign messages leave in the 300 ms before the reply
 		// (five at once, then one per 20 ms); it must go right after them and
-		// the ones in flight, not after the other 130.
+		// the ones in flight, not after the other 230.
 		if testing.Verbose() {
 			var created, queuedAt db.Time
 			d.QueryRow(ctx, `SELECT created_at, send_at FROM messages WHERE id = ?`, reply["id"]).Scan(&created, &queuedAt)
