@@ -223,7 +223,7 @@ func (d *dispatcher) run(parent context.Context) {
 	// Calls in flight finish, and their outcomes are written.
 	d.calls.Wait()
 	<-flushed
-	if err := d.flush(context.WithoutCancel(parent), nil); err != nil {
+	if err := d.flush(context.WithoutCancel(parent)); err != nil {
 		d.o.logger.Error("outbox: results not recorded at stop", "connection_id", d.connID, "err", err)
 	}
 }
@@ -385,7 +385,7 @@ func (d *dispatcher) flusher(ctx context.Context) {
 		case <-ctx.Done():
 		case <-time.After(5 * time.Millisecond):
 		}
-		if err := d.flush(context.WithoutCancel(ctx), nil); err != nil {
+		if err := d.flush(context.WithoutCancel(ctx)); err != nil {
 			d.o.logger.Error("outbox: recording results failed; retrying", "connection_id", d.connID, "err", err)
 			select {
 			case <-ctx.Done():
@@ -512,14 +512,14 @@ func (d *dispatcher) outcome(j *job, pid string, err error) result {
 	return r
 }
 
-// flush records pending results and runs also (the next claim) in one
-// transaction: one commit per send.
-func (d *dispatcher) flush(ctx context.Context, also func(tx *db.Tx) error) error {
+// flush writes the pending outcomes in one transaction (the flusher groups
+// them, so that many sends share a commit).
+func (d *dispatcher) flush(ctx context.Context) error {
 	d.mu.Lock()
 	pending := d.results
 	d.results = nil
 	d.mu.Unlock()
-	if len(pending) == 0 && also == nil {
+	if len(pending) == 0 {
 		return nil
 	}
 	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
@@ -530,11 +530,6 @@ func (d *dispatcher) flush(ctx context.Context, also func(tx *db.Tx) error) erro
 				return err
 			}
 			pubs = append(pubs, p...)
-		}
-		if also != nil {
-			if err := also(tx); err != nil {
-				return err
-			}
 		}
 		tx.AfterCommit(func() {
 			for _, p := range pubs {
