@@ -138,6 +138,11 @@ func (s *Service) Create(ctx context.Context, companyID string, in Input) (Team,
 		auto = *in.AutoAssign
 	}
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		if in.MemberIDs != nil {
+			if err := checkMembers(ctx, tx, companyID, *in.MemberIDs); err != nil {
+				return err
+			}
+		}
 		now := db.Now()
 		_, err := tx.Exec(ctx, `INSERT INTO teams (id, company_id, name, auto_assign, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
 			id, companyID, strings.TrimSpace(*in.Name), auto, now, now)
@@ -210,12 +215,27 @@ func (s *Service) Update(ctx context.Context, companyID, id string, in Input) (T
 // setMembers replaces a team's members; every id must be a member of the
 // company (404 otherwise, like any foreign id).
 func setMembers(ctx context.Context, tx *db.Tx, companyID, teamID string, userIDs []string) error {
+	if err := checkMembers(ctx, tx, companyID, userIDs); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, u := range userIDs {
-		if seen[u] {
-			continue
-		}
 		seen[u] = true
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = ?`, teamID); err != nil {
+		return fmt.Errorf("team members: %w", err)
+	}
+	for u := range seen {
+		if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id, company_id) VALUES (?, ?, ?)`, teamID, u, companyID); err != nil {
+			return fmt.Errorf("add team member: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkMembers answers 404 unless every id is a member of the company.
+func checkMembers(ctx context.Context, tx *db.Tx, companyID string, userIDs []string) error {
+	for _, u := range userIDs {
 		var one int
 		if !ids.Valid(u) {
 			return apierr.NotFound()
@@ -226,14 +246,6 @@ func setMembers(ctx context.Context, tx *db.Tx, companyID, teamID string, userID
 		}
 		if err != nil {
 			return fmt.Errorf("member: %w", err)
-		}
-	}
-	if _, err := tx.Exec(ctx, `DELETE FROM team_members WHERE team_id = ?`, teamID); err != nil {
-		return fmt.Errorf("team members: %w", err)
-	}
-	for u := range seen {
-		if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, user_id, company_id) VALUES (?, ?, ?)`, teamID, u, companyID); err != nil {
-			return fmt.Errorf("add team member: %w", err)
 		}
 	}
 	return nil
