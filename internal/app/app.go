@@ -191,6 +191,9 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		return outbox.EnqueueMarkRead(ctx, tx, a.Jobs, companyID, messageID)
 	}
 	a.Teams, a.Labels, a.Canned = teams.NewService(d), labels.NewService(d), canned.NewService(d)
+	a.Contacts.Progress = func(companyID, importID, status string) {
+		a.Hub.Publish(companyID, realtime.Event{Type: "import.progress", Data: map[string]any{"import_id": importID, "status": status}})
+	}
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
 		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub,
 		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned},
