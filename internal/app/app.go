@@ -186,7 +186,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, Timeout: 5 * time.Minute, MaxBodyBytes: 110 << 20}), a.Jobs, logger)
 	mediaWorker.Service = a.Media
 	a.Inbound.FetchMedia = a.Media.Enqueue
-	a.Outbox.Files = a.Media.OpenKey
+	a.Outbox.Files, a.Outbox.DeleteFiles = a.Media.OpenKey, a.Media.Delete
 	a.Conversations.MarkRead = func(ctx context.Context, tx *db.Tx, companyID, messageID string) error {
 		return outbox.EnqueueMarkRead(ctx, tx, a.Jobs, companyID, messageID)
 	}

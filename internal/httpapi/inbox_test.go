@@ -364,6 +364,22 @@ func TestAttachmentsScheduledEditsAndReadReceipts(t *testing.T) {
 			t.Fatalf("media: %d", got.status)
 		}
 
+		// A scheduled attachment cancelled: its file goes with it.
+		sched := owner.multipart("/api/v1/conversations/"+convID+"/attachments", "contrato.pdf", []byte("%PDF-1.4 contrato"),
+			map[string]string{"send_at": time.Now().Add(time.Hour).Format(time.RFC3339)})
+		if sched.status != 202 || sched.json(t)["type"] != "document" {
+			t.Fatalf("scheduled attachment: %d %s", sched.status, sched.body)
+		}
+		var key string
+		if err := d.QueryRow(context.Background(), `SELECT media_key FROM messages WHERE id = ?`, sched.json(t)["id"]).Scan(&key); err != nil || key == "" {
+			t.Fatalf("media key %q: %v", key, err)
+		}
+		owner.must(204, "DELETE", "/api/v1/messages/"+sched.json(t)["id"].(string), nil)
+		if rc, err := e.app.Media.OpenKey(context.Background(), key); err == nil {
+			rc.Close()
+			t.Fatal("a cancelled message's file is still stored")
+		}
+
 		// Too large for an image: refused, nothing written.
 		before := len(messagesOf(t, owner, convID))
 		big := append(append([]byte{}, png...), make([]byte, 5<<20)...)
