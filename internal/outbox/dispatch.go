@@ -163,6 +163,10 @@ type dispatcher struct {
 	calls   sync.WaitGroup
 	mu      sync.Mutex
 	results []result // outcomes not yet written
+	// writing counts outcomes in a flush not yet committed; flushedC
+	// signals each flush's end (see waitBacklog).
+	writing  int
+	flushedC chan struct{}
 	// handed are the messages given to calls since they were fetched: a
 	// fetch can return one whose claim has not committed yet, and it must
 	// not take a second turn of the pace. Only the pacing loop touches it.
@@ -173,9 +177,33 @@ type dispatcher struct {
 // Meta answers in 100-300 ms, so 80 messages per second need a dozen or so.
 const inFlight = 32
 
+// maxBacklog bounds the calls made whose outcome is not yet committed. A
+// crash turns those into "outcome unknown" (send_interrupted), so when the
+// database falls behind the provider, sending waits for it instead.
+const maxBacklog = 2 * inFlight
+
+// waitBacklog holds the next call while too many outcomes wait to be
+// written.
+func (d *dispatcher) waitBacklog(ctx context.Context) error {
+	for {
+		d.mu.Lock()
+		n := len(d.results) + d.writing
+		d.mu.Unlock()
+		if n < maxBacklog {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.flushedC:
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 func newDispatcher(o *Outbox, connID string) *dispatcher {
 	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		slots: make(chan struct{}, inFlight), handed: map[string]bool{}}
+		slots: make(chan struct{}, inFlight), handed: map[string]bool{}, flushedC: make(chan struct{}, 1)}
 }
 
 func (d *dispatcher) wake() {
@@ -315,6 +343,9 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 			d.idle(ctx, next)
 			return nil, nil
 		}
+	}
+	if err := d.waitBacklog(ctx); err != nil {
+		return nil, err
 	}
 	if err := d.limiter.Wait(ctx); err != nil {
 		return nil, err
@@ -593,10 +624,20 @@ func (d *dispatcher) flush(ctx context.Context) error {
 	d.mu.Lock()
 	pending := d.results
 	d.results = nil
+	d.writing = len(pending)
 	d.mu.Unlock()
 	if len(pending) == 0 {
 		return nil
 	}
+	defer func() {
+		d.mu.Lock()
+		d.writing = 0
+		d.mu.Unlock()
+		select {
+		case d.flushedC <- struct{}{}:
+		default:
+		}
+	}()
 	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
 		var sent []string
 		for _, r := range pending {
