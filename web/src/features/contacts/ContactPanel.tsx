@@ -47,7 +47,7 @@ function Section({ title, children, actions }: { title: string; children: ReactN
 
 function Item({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="grid grid-cols-[9rem_1fr] gap-2 py-1 text-sm">
+    <div className="grid grid-cols-1 gap-0.5 py-1 text-sm @sm:grid-cols-[9rem_1fr] @sm:gap-2">
       <dt className="text-muted-foreground">{label}</dt>
       <dd className="min-w-0 break-words">{children}</dd>
     </div>
@@ -261,7 +261,7 @@ export function PanelBody({ contact, onClose, conversations }: { contact: Contac
   const consent = contact.consent ?? { state: "unknown", source: "", at: null };
 
   return (
-    <div data-testid="contact-panel">
+    <div data-testid="contact-panel" className="@container">
       <div className="flex flex-col gap-3 border-b border-border px-4 py-4">
         {contact.name && <p className="text-base tabular-nums">{formatPhone(contact.phone)}</p>}
         <div className="flex flex-wrap gap-2">

@@ -236,10 +236,11 @@ function Rich({ m }: { m: Message }) {
     );
   }
   if (c.reply?.title || c.reply?.id) {
+    const same = c.reply.title && c.reply.title === m.text;
     parts.push(
       <span key="reply" className="flex items-center gap-1 text-xs opacity-70" data-testid="button-reply">
         <Reply className="h-3 w-3" aria-hidden />
-        {t("inbox.bubble.chose", { title: c.reply.title || c.reply.id })}
+        {same ? t("inbox.bubble.tapped") : t("inbox.bubble.chose", { title: c.reply.title || c.reply.id })}
       </span>,
     );
   }
@@ -319,6 +320,8 @@ export function Bubble({ m, quoted, reactions = [], onReply, onReact, onJump, on
       data-direction={m.direction}
       data-type={m.type}
       data-status={m.status}
+      // A tap on a phone focuses the row and shows its actions.
+      tabIndex={canAct ? -1 : undefined}
     >
       {canAct && out && <Actions m={m} onReply={onReply} onReact={onReact} />}
       <div
@@ -422,7 +425,7 @@ function Actions({ m, onReply, onReact }: { m: Message; onReply?: (m: Message) =
   const { t } = useTranslation();
   if (!onReply && !onReact) return null;
   return (
-    <div className="flex items-center gap-0.5 self-center px-1 opacity-0 transition-opacity group-focus-within:opacity-100 group-hover:opacity-100 max-sm:opacity-100">
+    <div className="flex items-center gap-0.5 self-center px-1 opacity-0 transition-opacity group-focus-within:opacity-100 group-hover:opacity-100">
       {onReply && (
         <button
           type="button"

@@ -612,16 +612,16 @@ export function Composer({
               </Button>
             </>
           )}
-          <Textarea
+          <textarea
             ref={box}
             value={text}
-            rows={1}
+            rows={Math.min(6, Math.max(1, text.split("\n").length))}
             onChange={(e) => onChange(e.target.value, e.target.selectionStart)}
             onKeyDown={onKeyDown}
             onBlur={() => setSlash(null)}
             placeholder={note ? t("inbox.composer.note_placeholder") : t("inbox.composer.placeholder")}
             aria-label={note ? t("inbox.composer.note_placeholder") : t("inbox.composer.placeholder")}
-            className="max-h-40 min-h-10 flex-1 resize-none"
+            className="max-h-40 min-h-10 min-w-0 flex-1 resize-none rounded-md border border-input bg-background px-3 py-2 text-sm text-foreground focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-ring aria-[invalid=true]:border-danger"
             data-testid="composer-text"
             aria-invalid={sendError ? true : undefined}
           />

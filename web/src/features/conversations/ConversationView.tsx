@@ -136,7 +136,7 @@ function StatusActions({ c }: { c: Conversation }) {
     return (
       <Button size="sm" variant="outline" onClick={() => update.mutate({ status: "open" })} disabled={update.isPending}>
         <RotateCcw className="h-4 w-4" aria-hidden />
-        {t("inbox.actions.reopen")}
+        <span className="max-sm:sr-only">{t("inbox.actions.reopen")}</span>
       </Button>
     );
   return (
@@ -150,7 +150,7 @@ function StatusActions({ c }: { c: Conversation }) {
           data-testid="resolve"
         >
           <CheckCircle2 className="h-4 w-4" aria-hidden />
-          {t("inbox.actions.resolve")}
+          <span className="max-sm:sr-only">{t("inbox.actions.resolve")}</span>
         </Button>
         <DropdownMenu>
           <DropdownMenuTrigger asChild>
@@ -194,8 +194,8 @@ function AssigneePicker({ c }: { c: Conversation }) {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button size="sm" variant="outline" data-testid="assignee-picker" className="max-w-44">
-          {c.assignee ? <Avatar name={c.assignee.name} className="h-5 w-5" /> : <UserRound className="h-4 w-4" aria-hidden />}
+        <Button size="sm" variant="ghost" data-testid="assignee-picker" className="h-7 max-w-44 px-2 text-xs">
+          {c.assignee ? <Avatar name={c.assignee.name} className="h-5 w-5 text-[9px]" /> : <UserRound className="h-4 w-4" aria-hidden />}
           <span className="truncate">{c.assignee?.name ?? t("inbox.assignee.none")}</span>
         </Button>
       </DropdownMenuTrigger>
@@ -234,7 +234,7 @@ function TeamPicker({ c }: { c: Conversation }) {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button size="sm" variant="outline" data-testid="team-picker" className="max-w-40">
+        <Button size="sm" variant="ghost" data-testid="team-picker" className="h-7 max-w-40 px-2 text-xs">
           <Users className="h-4 w-4" aria-hidden />
           <span className="truncate">{c.team?.name ?? t("inbox.no_team")}</span>
         </Button>
@@ -273,9 +273,9 @@ function LabelsPicker({ c }: { c: Conversation }) {
   return (
     <DropdownMenu>
       <DropdownMenuTrigger asChild>
-        <Button size="sm" variant="outline" data-testid="labels-picker" aria-label={t("inbox.labels.title")}>
+        <Button size="sm" variant="ghost" data-testid="labels-picker" className="h-7 px-2 text-xs">
           <TagIcon className="h-4 w-4" aria-hidden />
-          <span className="hidden sm:inline">{t("inbox.labels.title")}</span>
+          {t("inbox.labels.title")}
         </Button>
       </DropdownMenuTrigger>
       <DropdownMenuContent align="end" className="max-h-80 overflow-y-auto">
@@ -483,32 +483,32 @@ export function ConversationView({ id, onTogglePanel, panelOpen }: { id: string;
       onDrop={onDrop}
       data-testid="conversation"
     >
-      <header className="flex shrink-0 flex-wrap items-center gap-x-2 gap-y-1.5 border-b border-border bg-card px-2 py-2 sm:px-3">
-        <Link to="/inbox" className="rounded-md p-1.5 hover:bg-muted md:hidden" aria-label={t("conversations.back")}>
-          <ArrowLeft className="h-5 w-5" aria-hidden />
-        </Link>
-        <button type="button" onClick={onTogglePanel} className="flex min-w-0 flex-1 items-center gap-2 text-left" aria-label={t("inbox.side.toggle_named", { name })}>
-          <Avatar name={name} className="h-9 w-9 text-xs" title="" />
-          <span className="min-w-0">
-            <span className="block truncate text-sm font-semibold" data-testid="conversation-name">
-              {name}
+      <header className="shrink-0 border-b border-border bg-card">
+        <div className="flex items-center gap-2 px-2 pt-2 sm:px-3">
+          <Link to="/inbox" className="rounded-md p-1.5 hover:bg-muted md:hidden" aria-label={t("conversations.back")}>
+            <ArrowLeft className="h-5 w-5" aria-hidden />
+          </Link>
+          <button type="button" onClick={onTogglePanel} className="flex min-w-0 flex-1 items-center gap-2 text-left" aria-label={t("inbox.side.toggle_named", { name })}>
+            <Avatar name={name} className="h-9 w-9 text-xs" title="" />
+            <span className="min-w-0">
+              <span className="block truncate text-sm font-semibold" data-testid="conversation-name">
+                {name}
+              </span>
+              <span className="flex items-center gap-1.5 truncate text-xs text-muted-foreground">
+                {c.contact.name && <span className="tabular-nums">{formatPhone(c.contact.phone)}</span>}
+                {c.protocol && (
+                  <span className="font-mono" data-testid="protocol">
+                    #{c.protocol}
+                  </span>
+                )}
+              </span>
             </span>
-            <span className="flex items-center gap-1.5 truncate text-xs text-muted-foreground">
-              {c.contact.name && <span className="tabular-nums">{formatPhone(c.contact.phone)}</span>}
-              {c.protocol && <span className="font-mono" data-testid="protocol">#{c.protocol}</span>}
-            </span>
-          </span>
-        </button>
-        <div className="flex flex-wrap items-center gap-1.5">
-          <StatusBadge status={c.status} />
-          <AssigneePicker c={c} />
-          <TeamPicker c={c} />
-          <LabelsPicker c={c} />
+          </button>
           <StatusActions c={c} />
           <Button
             size="icon"
             variant="ghost"
-            className="h-8 w-8"
+            className="h-8 w-8 shrink-0"
             onClick={onTogglePanel}
             aria-pressed={panelOpen}
             aria-label={t("inbox.side.toggle")}
@@ -517,14 +517,16 @@ export function ConversationView({ id, onTogglePanel, panelOpen }: { id: string;
             <PanelRight className="h-4 w-4" aria-hidden />
           </Button>
         </div>
-        {((c.labels ?? []).length > 0 || c.status === "snoozed") && (
-          <div className="flex w-full flex-wrap items-center gap-1">
-            {(c.labels ?? []).map((l) => (
-              <LabelChip key={l.id} label={l} />
-            ))}
-            {c.status === "snoozed" && <SnoozedNote c={c} />}
-          </div>
-        )}
+        <div className="flex flex-wrap items-center gap-1.5 px-2 py-2 sm:px-3" data-testid="conversation-toolbar">
+          <StatusBadge status={c.status} />
+          {c.status === "snoozed" && <SnoozedNote c={c} />}
+          <AssigneePicker c={c} />
+          <TeamPicker c={c} />
+          <LabelsPicker c={c} />
+          {(c.labels ?? []).map((l) => (
+            <LabelChip key={l.id} label={l} />
+          ))}
+        </div>
       </header>
       <Messages c={c} onReply={setReplyTo} />
       <Composer conversation={c} replyTo={replyTo} onClearReply={() => setReplyTo(null)} dropped={dropped} onDroppedTaken={() => setDropped([])} />

@@ -353,7 +353,7 @@ export function ConversationsPage() {
   return (
     <div className="flex h-full min-h-0 bg-card" data-testid="inbox">
       <section
-        className={cn("flex w-full min-w-0 flex-col border-border md:w-80 md:shrink-0 md:border-r lg:w-96", id && "hidden md:flex")}
+        className={cn("flex w-full min-w-0 flex-col border-border md:w-80 md:shrink-0 md:border-r", id && "hidden md:flex")}
         aria-label={t("conversations.list")}
       >
         <ConversationList activeId={id} />
@@ -369,7 +369,7 @@ export function ConversationsPage() {
         )}
       </section>
       {id && wide && sideOpen && (
-        <aside className="w-80 shrink-0 overflow-y-auto border-l border-border" aria-label={t("inbox.side.title")}>
+        <aside className="w-72 shrink-0 overflow-y-auto border-l border-border 2xl:w-80" aria-label={t("inbox.side.title")}>
           <ContactSide key={id} conversationId={id} />
         </aside>
       )}
