@@ -2,11 +2,11 @@ import { useEffect, useId, useMemo, useRef, useState, type FormEvent, type Keybo
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { CalendarClock, FileText, Loader2, Paperclip, Send as SendIcon, Smile, StickyNote, Timer, X } from "lucide-react";
-import { cannedQuery, conversationKeys, conversationsApi, type Conversation, type Message, type Send } from "./api";
+import { cannedQuery, conversationKeys, conversationsApi, type Conversation, type Message, type Send, type TemplateSend } from "./api";
 import { formatRemaining, insertCanned, slashQuery, toLocalInput, windowAt } from "./logic";
 import { EMOJI } from "./emoji";
 import { templatesQuery, type Template } from "../templates/api";
-import { fromComponents, variables } from "../templates/components";
+import { fill, fromComponents, variables } from "../templates/components";
 import { TemplatePreview } from "../templates/TemplatePreview";
 import { Button } from "../../components/ui/button";
 import { Dialog, DialogContent, DialogFooter } from "../../components/ui/dialog";
@@ -84,30 +84,39 @@ function TemplateDialog({
   const picked: Template | undefined = approved.find((x) => x.id === pickedId) ?? approved[0];
   const draft = useMemo(() => (picked ? fromComponents(picked) : null), [picked]);
   const [values, setValues] = useState<Record<string, string>>({});
-  const bodyVars = draft ? variables(draft.body).names : [];
+  const bodyV = draft ? variables(draft.body) : { names: [] as string[], positional: true };
+  const bodyVars = bodyV.names;
+  const headerV = draft && draft.headerFormat === "TEXT" ? variables(draft.headerText) : { names: [] as string[], positional: true };
+  const headerVar = headerV.names[0];
+  const [headerValue, setHeaderValue] = useState("");
   const firstName = conversation.contact.name.split(" ")[0] ?? "";
   const send = useMutation({
     mutationFn: () => {
-      const vars: Record<string, string> = {};
-      for (const n of bodyVars) vars[n] = values[n] ?? "";
-      const body: Send = {
-        type: "template",
-        template: { name: picked!.name, language: picked!.language, variables: vars },
-        ...(sendAt ? { send_at: new Date(sendAt).toISOString() } : {}),
-      };
+      const d = draft!;
+      const param = (positional: boolean, name: string, value: string) => (positional ? { value } : { name, value });
+      const template: TemplateSend = { name: picked!.name, language: picked!.language, rendered: {} };
+      if (bodyVars.length) template.body = bodyVars.map((n) => param(bodyV.positional, n, (values[n] ?? "").trim()));
+      if (headerVar) template.header = { text: [param(headerV.positional, headerVar, headerValue.trim())] };
+      const rendered: Record<string, string> = { body: fill(d.body, values) };
+      if (d.headerFormat === "TEXT" && d.headerText) rendered.header = fill(d.headerText, headerVar ? { [headerVar]: headerValue } : {});
+      if (d.footer) rendered.footer = d.footer;
+      template.rendered = rendered;
+      const body: Send = { type: "template", template, ...(sendAt ? { send_at: new Date(sendAt).toISOString() } : {}) };
       return conversationsApi.send(conversation.id, body);
     },
     meta: { inline: true },
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: conversationKeys.messages(conversation.id) });
       setValues({});
+      setHeaderValue("");
       onOpenChange(false);
       onSent();
     },
   });
-  const missing = bodyVars.some((n) => !(values[n] ?? "").trim());
-  // The header keeps its example: the contract's variables fill the body.
-  const previewDraft = draft ? { ...draft, examples: Object.fromEntries(bodyVars.map((n) => [n, values[n] ?? ""])) } : null;
+  const missing = bodyVars.some((n) => !(values[n] ?? "").trim()) || (headerVar !== undefined && !headerValue.trim());
+  const previewDraft = draft
+    ? { ...draft, examples: Object.fromEntries(bodyVars.map((n) => [n, values[n] ?? ""])), headerExample: headerValue }
+    : null;
   function submit(e: FormEvent) {
     e.preventDefault();
     if (picked && !missing) send.mutate();
@@ -130,6 +139,9 @@ function TemplateDialog({
                   ))}
                 </Select>
               </div>
+              {headerVar !== undefined && (
+                <Field label={t("inbox.templates.header_var", { name: headerVar })} value={headerValue} onChange={(e) => setHeaderValue(e.target.value)} />
+              )}
               {bodyVars.map((n, i) => (
                 <Field
                   key={n}
@@ -139,7 +151,7 @@ function TemplateDialog({
                   onChange={(e) => setValues((v) => ({ ...v, [n]: e.target.value }))}
                 />
               ))}
-              {bodyVars.length === 0 && <p className="text-sm text-muted-foreground">{t("inbox.templates.no_vars")}</p>}
+              {bodyVars.length === 0 && headerVar === undefined && <p className="text-sm text-muted-foreground">{t("inbox.templates.no_vars")}</p>}
               {send.error ? <Alert tone="danger">{errorMessage(t, send.error)}</Alert> : null}
             </div>
             <div className="flex flex-col gap-3">

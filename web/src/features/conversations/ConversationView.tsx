@@ -35,7 +35,8 @@ import { useMe } from "../../app/AuthGuard";
 import { Button } from "../../components/ui/button";
 import { Dialog, DialogContent, DialogFooter } from "../../components/ui/dialog";
 import { Label, Select } from "../../components/ui/input";
-import { Field } from "../../components/ui/field";
+import { Field, FieldError } from "../../components/ui/field";
+import { useFormErrors } from "../../lib/useFormErrors";
 import { Alert } from "../../components/ui/alert";
 import { Spinner } from "../../components/ui/misc";
 import { ConfirmDialog } from "../../components/confirm-dialog";
@@ -50,7 +51,6 @@ import {
 } from "../../components/ui/dropdown-menu";
 import { useDates } from "../settings/useDates";
 import { formatPhone } from "../../lib/format";
-import { errorMessage } from "../../lib/errors";
 import { cn } from "../../lib/cn";
 
 function useUpdate(id: string) {
@@ -83,6 +83,7 @@ function ResolveDialog({ c, open, onOpenChange }: { c: Conversation; open: boole
       onOpenChange(false);
     },
   });
+  const errors = useFormErrors(resolve.error);
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogContent title={t("inbox.resolve.title")} description={required ? t("inbox.resolve.required_help") : t("inbox.resolve.help")}>
@@ -109,7 +110,8 @@ function ResolveDialog({ c, open, onOpenChange }: { c: Conversation; open: boole
           ) : (
             <Field label={t("inbox.resolve.reason")} value={reason} onChange={(e) => setReason(e.target.value)} required={required} />
           )}
-          {resolve.error ? <Alert tone="danger">{errorMessage(t, resolve.error)}</Alert> : null}
+          <FieldError>{errors.fields.closing_reason}</FieldError>
+          {errors.form && <Alert tone="danger">{errors.form}</Alert>}
           <DialogFooter>
             <Button variant="outline" onClick={() => onOpenChange(false)}>
               {t("common.cancel")}
@@ -337,7 +339,8 @@ function Messages({ c, onReply }: { c: Conversation; onReply: (m: Message) => vo
   const nearBottom = useRef(true);
   const items = useMemo(() => buildTimeline(msgs.data ?? [], (iso) => dayKey(iso, tz), Date.now()), [msgs.data, tz]);
   const react = useMutation({
-    mutationFn: ({ m, emoji }: { m: Message; emoji: string }) => conversationsApi.send(c.id, { type: "reaction", reaction: { message_id: m.id, emoji } }),
+    mutationFn: ({ m, emoji }: { m: Message; emoji: string }) => // The provider's id: WhatsApp reacts to its own message ids.
+      conversationsApi.send(c.id, { type: "reaction", reaction: { message_id: m.provider_message_id ?? m.id, emoji } }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: conversationKeys.messages(c.id) }),
   });
   const cancel = useMutation({

@@ -184,11 +184,20 @@ export interface ConversationPatch {
   label_ids?: string[];
 }
 
+/** A template to send: the variables' values (named ones carry their name) and the text as the contact sees it, for the timeline. */
+export interface TemplateSend {
+  name: string;
+  language: string;
+  header?: { text: { name?: string; value: string }[] };
+  body?: { name?: string; value: string }[];
+  rendered?: Record<string, string>;
+}
+
 /** The body of a send; exactly one kind of content. */
 export type Send =
   | { type: "text"; text: string; reply_to?: string; send_at?: string }
   | { type: "note"; text: string }
-  | { type: "template"; template: { name: string; language: string; variables: Record<string, string> }; send_at?: string }
+  | { type: "template"; template: TemplateSend; send_at?: string }
   | { type: "reaction"; reaction: { message_id: string; emoji: string } };
 
 const conv = (id: string) => `/conversations/${encodeURIComponent(id)}`;
