@@ -378,9 +378,12 @@ export function Bubble({ m, quoted, reactions = [], onReply, onReact, onJump, on
           </p>
         )}
         {scheduledFor ? (
-          <span className="flex flex-wrap items-center justify-end gap-2 text-[11px] text-muted-foreground" data-testid="scheduled">
-            <CalendarClock className="h-3.5 w-3.5" aria-hidden />
-            {t("inbox.bubble.scheduled_for", { when: scheduledFor })}
+          <span className="flex flex-col items-end gap-1 text-[11px] text-muted-foreground" data-testid="scheduled">
+            <span className="flex items-center gap-1">
+              <CalendarClock className="h-3.5 w-3.5" aria-hidden />
+              {t("inbox.bubble.scheduled_for", { when: scheduledFor })}
+            </span>
+            <span className="flex items-center gap-3">
             {onEdit && (
               <button type="button" className="inline-flex items-center gap-0.5 underline" onClick={() => onEdit(m)}>
                 <Pencil className="h-3 w-3" aria-hidden />
@@ -393,6 +396,7 @@ export function Bubble({ m, quoted, reactions = [], onReply, onReact, onJump, on
                 {t("inbox.scheduled.cancel")}
               </button>
             )}
+            </span>
           </span>
         ) : (
           <span className="flex items-center justify-end gap-1 self-end text-[11px] leading-none text-muted-foreground">

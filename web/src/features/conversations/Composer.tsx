@@ -89,6 +89,9 @@ function TemplateDialog({
   const headerV = draft && draft.headerFormat === "TEXT" ? variables(draft.headerText) : { names: [] as string[], positional: true };
   const headerVar = headerV.names[0];
   const [headerValue, setHeaderValue] = useState("");
+  // Link buttons ending in {{1}} need the end of their link.
+  const urlButtons = (draft?.buttons ?? []).map((b, index) => ({ b, index })).filter(({ b }) => b.type === "URL" && b.url.includes("{{"));
+  const [buttonValues, setButtonValues] = useState<Record<number, string>>({});
   const firstName = conversation.contact.name.split(" ")[0] ?? "";
   const send = useMutation({
     mutationFn: () => {
@@ -97,6 +100,7 @@ function TemplateDialog({
       const template: TemplateSend = { name: picked!.name, language: picked!.language, rendered: {} };
       if (bodyVars.length) template.body = bodyVars.map((n) => param(bodyV.positional, n, (values[n] ?? "").trim()));
       if (headerVar) template.header = { text: [param(headerV.positional, headerVar, headerValue.trim())] };
+      if (urlButtons.length) template.buttons = urlButtons.map(({ index }) => ({ index, sub_type: "url", value: (buttonValues[index] ?? "").trim() }));
       const rendered: Record<string, string> = { body: fill(d.body, values) };
       if (d.headerFormat === "TEXT" && d.headerText) rendered.header = fill(d.headerText, headerVar ? { [headerVar]: headerValue } : {});
       if (d.footer) rendered.footer = d.footer;
@@ -109,11 +113,15 @@ function TemplateDialog({
       void qc.invalidateQueries({ queryKey: conversationKeys.messages(conversation.id) });
       setValues({});
       setHeaderValue("");
+      setButtonValues({});
       onOpenChange(false);
       onSent();
     },
   });
-  const missing = bodyVars.some((n) => !(values[n] ?? "").trim()) || (headerVar !== undefined && !headerValue.trim());
+  const missing =
+    bodyVars.some((n) => !(values[n] ?? "").trim()) ||
+    (headerVar !== undefined && !headerValue.trim()) ||
+    urlButtons.some(({ index }) => !(buttonValues[index] ?? "").trim());
   const previewDraft = draft
     ? { ...draft, examples: Object.fromEntries(bodyVars.map((n) => [n, values[n] ?? ""])), headerExample: headerValue }
     : null;
@@ -151,7 +159,16 @@ function TemplateDialog({
                   onChange={(e) => setValues((v) => ({ ...v, [n]: e.target.value }))}
                 />
               ))}
-              {bodyVars.length === 0 && headerVar === undefined && <p className="text-sm text-muted-foreground">{t("inbox.templates.no_vars")}</p>}
+              {urlButtons.map(({ b, index }) => (
+                <Field
+                  key={`b${index}`}
+                  label={t("inbox.templates.button_var", { text: b.text })}
+                  hint={b.url.replace(/\{\{\s*1\s*\}\}/, "…")}
+                  value={buttonValues[index] ?? ""}
+                  onChange={(e) => setButtonValues((v) => ({ ...v, [index]: e.target.value }))}
+                />
+              ))}
+              {bodyVars.length === 0 && headerVar === undefined && urlButtons.length === 0 && <p className="text-sm text-muted-foreground">{t("inbox.templates.no_vars")}</p>}
               {send.error ? <Alert tone="danger">{errorMessage(t, send.error)}</Alert> : null}
             </div>
             <div className="flex flex-col gap-3">
@@ -547,7 +564,11 @@ export function Composer({
             </button>
           </span>
         )}
-        {note && <span className="text-warning-foreground">{t("inbox.composer.note_help")}</span>}
+        {note ? (
+          <span className="text-warning-foreground">{t("inbox.composer.note_help")}</span>
+        ) : (
+          !templatesOnly && !resolved && <span className="hidden text-muted-foreground lg:inline">{t("inbox.composer.slash_hint")}</span>
+        )}
       </div>
       {resolved && !note ? (
         <p className="px-3 py-3 text-sm text-muted-foreground" data-testid="resolved-help">

@@ -497,7 +497,7 @@ export function ConversationView({ id, onTogglePanel, panelOpen }: { id: string;
               <span className="block truncate text-sm font-semibold" data-testid="conversation-name">
                 {name}
               </span>
-              <span className="flex items-center gap-1.5 truncate text-xs text-muted-foreground">
+              <span className="flex flex-wrap items-center gap-x-1.5 text-xs text-muted-foreground">
                 {c.contact.name && <span className="tabular-nums">{formatPhone(c.contact.phone)}</span>}
                 {c.protocol && (
                   <span className="font-mono" data-testid="protocol">

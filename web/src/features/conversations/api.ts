@@ -190,6 +190,7 @@ export interface TemplateSend {
   language: string;
   header?: { text: { name?: string; value: string }[] };
   body?: { name?: string; value: string }[];
+  buttons?: { index: number; sub_type: "url" | "quick_reply" | "copy_code"; value: string }[];
   rendered?: Record<string, string>;
 }
 

@@ -154,6 +154,7 @@ function CapacityInput({ member }: { member: Member }) {
     save.mutate(n);
   };
   return (
+    <div className="w-28">
     <Input
       type="number"
       min={0}
@@ -164,9 +165,10 @@ function CapacityInput({ member }: { member: Member }) {
       onKeyDown={(e) => e.key === "Enter" && (e.currentTarget as HTMLInputElement).blur()}
       placeholder={t("settings.team.no_limit")}
       aria-label={t("settings.team.capacity_of", { name: member.name })}
-      className="h-8 w-24"
+      className="h-8"
       disabled={save.isPending}
     />
+    </div>
   );
 }
 
