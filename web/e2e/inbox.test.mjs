@@ -160,6 +160,51 @@ describe("Inbox", () => {
     await page.getByTestId("conversation-row").filter({ hasText: DIEGO.name }).waitFor();
   });
 
+  it("sends a picture with upload progress, and explains a file that is too large", async (t) => {
+    const { page, watcher } = await openPage(t);
+    await page.goto("/inbox?tab=all");
+    await page.getByTestId("conversation-row").filter({ hasText: CARLA.name }).click();
+    // A 1×1 PNG is enough for the Simulator.
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+    await page.getByTestId("attach-input").setInputFiles({ name: "bolo-de-pote.png", mimeType: "image/png", buffer: png });
+    const picture = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=image]");
+    await picture.locator("img").waitFor({ timeout: 15_000 });
+    await picture.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+
+    // Over WhatsApp's 5 MB for images: the reason is said in plain words.
+    watcher.allow("POST", /^\/api\/v1\/conversations\/[^/]+\/attachments$/, 413);
+    const big = Buffer.concat([png, Buffer.alloc(5.5 * 1024 * 1024)]);
+    await page.getByTestId("attach-input").setInputFiles({ name: "foto-grande.png", mimeType: "image/png", buffer: big });
+    await page.getByTestId("upload").filter({ hasText: "foto-grande.png" }).getByText("O arquivo é grande demais para o WhatsApp").waitFor({ timeout: 15_000 });
+  });
+
+  it("schedules a message for later, changes it and cancels it", async (t) => {
+    const { page } = await openPage(t);
+    await page.goto("/inbox?tab=all");
+    await page.getByTestId("conversation-row").filter({ hasText: CARLA.name }).click();
+    await page.getByRole("button", { name: "Enviar mais tarde" }).click();
+    const dialog = page.getByRole("dialog", { name: "Enviar mais tarde" });
+    await dialog.getByRole("button", { name: "Usar este horário" }).click();
+    await page.getByTestId("send-at").waitFor();
+    await page.getByTestId("composer-text").fill("Seu bolo de pote fica pronto amanhã cedo!");
+    await page.getByRole("button", { name: "Agendar", exact: true }).click();
+    const scheduled = page.getByTestId("bubble").filter({ has: page.getByTestId("scheduled") });
+    await scheduled.getByText("Seu bolo de pote fica pronto amanhã cedo!").waitFor();
+    await scheduled.getByText(/Agendada para \d{2}\/\d{2}\/\d{4}/).waitFor();
+    // The time is cleared once used: the next message goes now.
+    assert.equal(await page.getByTestId("send-at").count(), 0);
+
+    await scheduled.getByRole("button", { name: "Editar" }).click();
+    const edit = page.getByRole("dialog", { name: "Mudar a mensagem agendada" });
+    await edit.getByLabel("Mensagem").fill("Seu bolo de pote fica pronto amanhã às 9h!");
+    await edit.getByRole("button", { name: "Salvar" }).click();
+    await scheduled.getByText("Seu bolo de pote fica pronto amanhã às 9h!").waitFor();
+
+    await scheduled.getByRole("button", { name: "Cancelar envio" }).click();
+    await page.getByRole("dialog", { name: "Cancelar esta mensagem?" }).getByRole("button", { name: "Cancelar envio" }).click();
+    await scheduled.waitFor({ state: "detached" });
+  });
+
   it("resolves with the closing reason the company requires", async (t) => {
     const { page } = await openPage(t);
     await page.goto("/settings/company");
