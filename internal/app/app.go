@@ -186,11 +186,14 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, Timeout: 5 * time.Minute, MaxBodyBytes: 110 << 20}), a.Jobs, logger)
 	mediaWorker.Service = a.Media
 	a.Inbound.FetchMedia = a.Media.Enqueue
-	a.Outbox.Files = a.Media.OpenKey
+	a.Outbox.Files, a.Outbox.DeleteFiles = a.Media.OpenKey, a.Media.Delete
 	a.Conversations.MarkRead = func(ctx context.Context, tx *db.Tx, companyID, messageID string) error {
 		return outbox.EnqueueMarkRead(ctx, tx, a.Jobs, companyID, messageID)
 	}
 	a.Teams, a.Labels, a.Canned = teams.NewService(d), labels.NewService(d), canned.NewService(d)
+	a.Contacts.Progress = func(companyID, importID, status string) {
+		a.Hub.Publish(companyID, realtime.Event{Type: "import.progress", Data: map[string]any{"import_id": importID, "status": status}})
+	}
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
 		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub,
 		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"strconv"
 	"sync"
@@ -358,7 +359,15 @@ func (d *dispatcher) upload(ctx context.Context, sender channel.Sender, j *job) 
 		return &channel.Error{Class: channel.RetryLater, Status: 503, Message: "the attached file could not be read: " + err.Error()}
 	}
 	defer r.Close()
-	id, err := up.UploadMedia(ctx, r, m.Filename, m.MimeType)
+	name := m.Filename
+	if name == "" {
+		// Only documents carry a name to show; the upload needs one anyway.
+		name = "attachment"
+		if exts, _ := mime.ExtensionsByType(m.MimeType); len(exts) > 0 {
+			name += exts[0]
+		}
+	}
+	id, err := up.UploadMedia(ctx, r, name, m.MimeType)
 	if err != nil {
 		var ce *channel.Error
 		if errors.As(err, &ce) && ce.Status == 0 && ce.Code == 0 {
