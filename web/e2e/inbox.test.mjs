@@ -205,6 +205,21 @@ describe("Inbox", () => {
     await scheduled.waitFor({ state: "detached" });
   });
 
+  it("lets the agent say they are available, and shows it to the team", async (t) => {
+    const { page } = await openPage(t);
+    await page.goto("/inbox");
+    const toggle = page.getByTestId("availability");
+    assert.equal(await toggle.getAttribute("data-value"), "offline");
+    await toggle.click();
+    await page.getByRole("menuitem", { name: /Disponível/ }).click();
+    await page.waitForFunction(() => document.querySelector("[data-testid=availability]")?.getAttribute("data-value") === "online");
+    await page.goto("/settings/team");
+    await page.getByTestId("member-availability").getByText("Disponível").waitFor();
+    // Kept by the server: still online after a reload.
+    await page.reload();
+    assert.equal(await page.getByTestId("availability").getAttribute("data-value"), "online");
+  });
+
   it("resolves with the closing reason the company requires", async (t) => {
     const { page } = await openPage(t);
     await page.goto("/settings/company");

@@ -294,6 +294,21 @@ try {
             await shot("inbox-templates");
             await p.keyboard.press("Escape");
           }
+          // The 24-hour window belongs to WhatsApp Cloud; the Simulator's conversation plays one here.
+          for (const [name, offset] of [["inbox-window-open", 5 * 3_600_000 + 17 * 60_000], ["inbox-window-closed", -3_600_000]]) {
+            if (!loggedIn || !want(name)) continue;
+            const route = new RegExp(`/api/v1/conversations/${conv.id}$`);
+            await p.route(route, async (r) => {
+              const res = await r.fetch();
+              const body = await res.json();
+              await r.fulfill({ response: res, json: { ...body, window_closes_at: new Date(Date.now() + offset).toISOString() } });
+            });
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("window-countdown").waitFor();
+            await p.waitForLoadState("networkidle");
+            await shot(name);
+            await p.unroute(route);
+          }
           if (loggedIn && sizeName === "phone" && want("inbox-contact")) {
             await p.goto(appPages["inbox-conversation"]);
             await p.getByTestId("conversation").getByRole("button", { name: /Mostrar ou esconder|Show or hide/ }).click();

@@ -96,7 +96,7 @@ function MediaPart({ m }: { m: Message }) {
   if (mime.startsWith("image/") || m.type === "image")
     return (
       <a href={media.url} target="_blank" rel="noreferrer" className="block">
-        <img src={media.url} alt={media.filename || t("messages.image")} className="max-h-64 rounded-md object-contain" loading="lazy" />
+        <img src={media.url} alt={media.filename || t("messages.image")} className="max-h-64 min-h-16 min-w-16 rounded-md bg-black/5 object-contain" loading="lazy" />
       </a>
     );
   if (mime.startsWith("audio/") || m.type === "audio")
