@@ -205,6 +205,33 @@ describe("Inbox", () => {
     await scheduled.waitFor({ state: "detached" });
   });
 
+  it("sends an approved template with its variables filled in and previewed", async (t) => {
+    const { page } = await openPage(t);
+    await api("POST", `/api/v1/connections/${sim.id}/templates`, {
+      name: "pedido_pronto",
+      language: "pt_BR",
+      category: "UTILITY",
+      components: [{ type: "BODY", text: "Olá {{1}}, seu pedido {{2}} está pronto.", example: { body_text: [["Ana", "#1"]] } }],
+    });
+    // The Simulator approves templates on its own, after a moment.
+    for (let i = 0; i < 50; i++) {
+      const list = await api("GET", `/api/v1/connections/${sim.id}/templates`);
+      if (list.data.some((x) => x.name === "pedido_pronto" && x.status === "APPROVED")) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await page.goto("/inbox?tab=all");
+    await page.getByTestId("conversation-row").filter({ hasText: CARLA.name }).click();
+    await page.getByTestId("composer").getByRole("button", { name: "Enviar modelo" }).click();
+    const picker = page.getByTestId("template-picker");
+    await picker.getByLabel("Valor de 1").fill("Carla");
+    await picker.getByLabel("Valor de 2").fill("#7");
+    await page.getByTestId("template-preview").getByText("Olá Carla, seu pedido #7 está pronto.").waitFor();
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    const sent = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]");
+    await sent.getByText("Olá Carla, seu pedido #7 está pronto.").waitFor();
+    await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+  });
+
   it("lets the agent say they are available, and shows it to the team", async (t) => {
     const { page } = await openPage(t);
     await page.goto("/inbox");

@@ -35,8 +35,15 @@ export function keysFor(ev: LiveEvent): QueryKey[] | "all" {
     case "conversation.updated":
     case "conversation.assigned":
       return conv ? [["conversation", conv], ["conversations"], ["messages", conv]] : [["conversations"]];
+    case "contact.created":
     case "contact.updated":
+    case "contact.deleted":
+    case "contact.consent":
       return [["contacts"], ["conversations"], ["conversation"]];
+    case "member.availability":
+      return [["members"], ["teams"], ["me"]];
+    case "import.progress":
+      return [["imports"], ["contacts"]];
     case "connection.status":
       return [["connections"]];
     case "template.status":

@@ -219,6 +219,8 @@ describe("live events", () => {
     ]);
     expect(keysFor({ type: "conversation.assigned", data: { conversation_id: "c1" } })).toContainEqual(["conversations"]);
     expect(keysFor({ type: "resync" })).toBe("all");
+    expect(keysFor({ type: "member.availability", data: { user_id: "u", availability: "online" } })).toContainEqual(["me"]);
+    expect(keysFor({ type: "contact.deleted", data: { contact_id: "k" } })).toContainEqual(["contacts"]);
     expect(keysFor({ type: "something.new" })).toEqual([]);
   });
   it("back off when reconnecting, up to 15 seconds", () => {
