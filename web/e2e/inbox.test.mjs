@@ -117,6 +117,26 @@ describe("Inbox", () => {
     assert.equal(await note.locator("[data-testid=ticks]").count(), 0);
   });
 
+  it("answers quoting a message, and reacts to one", async (t) => {
+    const { page } = await openPage(t);
+    await page.goto("/inbox?tab=all");
+    await page.getByTestId("conversation-row").filter({ hasText: CARLA.name }).click();
+    const asked = page.locator("[data-testid=bubble][data-direction=inbound]").filter({ hasText: "De chocolate, de preferência" });
+    await asked.hover();
+    await asked.getByRole("button", { name: "Responder citando" }).click();
+    await page.getByTestId("replying-to").getByText("De chocolate, de preferência").waitFor();
+    await page.getByTestId("composer-text").fill("Perfeito, separo um de chocolate.");
+    await page.getByTestId("composer-text").press("Enter");
+    const answer = page.getByTestId("bubble").filter({ hasText: "Perfeito, separo um de chocolate." });
+    await answer.getByTestId("quoted").getByText("De chocolate, de preferência").waitFor();
+    assert.equal(await page.getByTestId("replying-to").count(), 0);
+
+    await asked.hover();
+    await asked.getByRole("button", { name: "Reagir" }).click();
+    await page.getByRole("menuitem", { name: "❤️" }).click();
+    await asked.getByTestId("reactions").getByText("❤️").waitFor();
+  });
+
   it("inserts a canned response typed after a slash, with the contact's name filled in", async (t) => {
     const { page } = await openPage(t);
     await page.goto("/settings/canned");
