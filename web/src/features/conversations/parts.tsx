@@ -65,6 +65,7 @@ export function usePreview(c: Conversation): string {
   if (!m) return "";
   const body = m.text || t(`messages.kind.${m.type}`, { defaultValue: m.type });
   if (m.type === "note") return t("inbox.list.note_preview", { text: body });
+  if (m.type === "reaction") return m.direction === "outbound" ? t("inbox.list.you_reacted", { emoji: m.text }) : t("inbox.list.reacted", { emoji: m.text });
   return m.direction === "outbound" ? t("inbox.list.you", { text: body }) : body;
 }
 
