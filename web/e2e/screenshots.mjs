@@ -308,6 +308,7 @@ try {
             await p.waitForLoadState("networkidle");
             await shot(name);
             await p.unroute(route);
+            await p.waitForLoadState("networkidle");
           }
           if (loggedIn && sizeName === "phone" && want("inbox-contact")) {
             await p.goto(appPages["inbox-conversation"]);

@@ -34,7 +34,8 @@ export function keysFor(ev: LiveEvent): QueryKey[] | "all" {
     case "conversation.created":
     case "conversation.updated":
     case "conversation.assigned":
-      return conv ? [["conversation", conv], ["conversations"], ["messages", conv]] : [["conversations"]];
+      // The timeline's system lines come as message.created of their own.
+      return conv ? [["conversation", conv], ["conversations"]] : [["conversations"]];
     case "contact.created":
     case "contact.updated":
     case "contact.deleted":

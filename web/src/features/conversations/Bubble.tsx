@@ -254,7 +254,7 @@ function textOf(m: Message, t: (k: string, o?: Record<string, unknown>) => strin
 
 /** A system line: assigned, resolved, snoozed… centred and small. */
 export function EventLine({ m }: { m: Message }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const c = (m.content ?? {}) as {
     event?: string;
     actor?: { name?: string } | null;
@@ -275,7 +275,6 @@ export function EventLine({ m }: { m: Message }) {
     reason: c.reason ?? "",
   });
   const withReason = ev === "resolved" && c.reason ? t("inbox.events.with_reason", { text, reason: c.reason }) : text;
-  const { i18n } = useTranslation();
   return (
     <div className="flex justify-center py-0.5" data-testid="event-line" data-event={ev}>
       <span className="rounded-md bg-card/80 px-2.5 py-1 text-center text-xs text-muted-foreground shadow-sm">
@@ -384,18 +383,18 @@ export function Bubble({ m, quoted, reactions = [], onReply, onReact, onJump, on
               {t("inbox.bubble.scheduled_for", { when: scheduledFor })}
             </span>
             <span className="flex items-center gap-3">
-            {onEdit && (
-              <button type="button" className="inline-flex items-center gap-0.5 underline" onClick={() => onEdit(m)}>
-                <Pencil className="h-3 w-3" aria-hidden />
-                {t("inbox.scheduled.edit")}
-              </button>
-            )}
-            {onCancel && (
-              <button type="button" className="inline-flex items-center gap-0.5 text-danger underline" onClick={() => onCancel(m)}>
-                <Trash2 className="h-3 w-3" aria-hidden />
-                {t("inbox.scheduled.cancel")}
-              </button>
-            )}
+              {onEdit && (
+                <button type="button" className="inline-flex items-center gap-0.5 underline" onClick={() => onEdit(m)}>
+                  <Pencil className="h-3 w-3" aria-hidden />
+                  {t("inbox.scheduled.edit")}
+                </button>
+              )}
+              {onCancel && (
+                <button type="button" className="inline-flex items-center gap-0.5 text-danger underline" onClick={() => onCancel(m)}>
+                  <Trash2 className="h-3 w-3" aria-hidden />
+                  {t("inbox.scheduled.cancel")}
+                </button>
+              )}
             </span>
           </span>
         ) : (

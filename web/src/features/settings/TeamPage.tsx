@@ -155,19 +155,19 @@ function CapacityInput({ member }: { member: Member }) {
   };
   return (
     <div className="w-28">
-    <Input
-      type="number"
-      min={0}
-      inputMode="numeric"
-      value={v}
-      onChange={(e) => setV(e.target.value)}
-      onBlur={commit}
-      onKeyDown={(e) => e.key === "Enter" && (e.currentTarget as HTMLInputElement).blur()}
-      placeholder={t("settings.team.no_limit")}
-      aria-label={t("settings.team.capacity_of", { name: member.name })}
-      className="h-8"
-      disabled={save.isPending}
-    />
+      <Input
+        type="number"
+        min={0}
+        inputMode="numeric"
+        value={v}
+        onChange={(e) => setV(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === "Enter" && (e.currentTarget as HTMLInputElement).blur()}
+        placeholder={t("settings.team.no_limit")}
+        aria-label={t("settings.team.capacity_of", { name: member.name })}
+        className="h-8"
+        disabled={save.isPending}
+      />
     </div>
   );
 }
