@@ -598,6 +598,15 @@ func (d *dispatcher) flush(ctx context.Context) error {
 		return nil
 	}
 	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
+		var sent []string
+		for _, r := range pending {
+			if r.status == channel.StatusSent && r.msgID != "" {
+				sent = append(sent, r.providerID)
+			}
+		}
+		if err := inbound.LockReports(ctx, tx, d.connID, sent); err != nil {
+			return err
+		}
 		var pubs []pub
 		for _, r := range pending {
 			p, err := d.record(ctx, tx, r)
