@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/masteria/masteria/internal/campaigns/recipient"
+	"github.com/masteria/masteria/internal/conversations"
 	"math/rand/v2"
 	"mime"
 	"net"
@@ -227,6 +228,7 @@ type result struct {
 	sendAt                      time.Time
 	at                          time.Time
 	marketingStop               bool
+	scheduled                   bool
 	attention                   string // a reason to mark the connection
 }
 
@@ -236,6 +238,7 @@ type job struct {
 	out                      channel.Outbound
 	attempts                 int
 	mediaKey                 string // a file an agent attached, to upload first
+	scheduled                bool   // sent later: the list's last message once it leaves
 }
 
 func (d *dispatcher) run(parent context.Context) {
@@ -528,7 +531,7 @@ func (d *dispatcher) pace(conn connections.Resolved) {
 // again); when none is due it says how long until the next scheduled one.
 func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	now := d.o.now().UTC()
-	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts, media_key FROM messages
+	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts, media_key, scheduled FROM messages
 		WHERE connection_id = ? AND status = 'queued' AND send_at <= ? ORDER BY lane, send_at, id LIMIT 20`, d.connID, now)
 	if err != nil {
 		return nil, 0, fmt.Errorf("next messages: %w", err)
@@ -538,7 +541,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	for rows.Next() {
 		var j job
 		var content string
-		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey); err != nil {
+		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey, &j.scheduled); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
@@ -573,7 +576,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 // outcome turns a send's answer into the result to record.
 func (d *dispatcher) outcome(j *job, pid string, err error) result {
 	now := d.o.now().UTC()
-	r := result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, at: now}
+	r := result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, at: now, scheduled: j.scheduled}
 	if err == nil {
 		r.status, r.providerID = channel.StatusSent, pid
 		return r
@@ -699,6 +702,11 @@ func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, er
 		status(channel.StatusSent, "")
 		if err := recipient.Mirror(ctx, tx, r.msgID, channel.StatusSent, "", "", r.at); err != nil {
 			return nil, err
+		}
+		if r.scheduled {
+			if err := conversations.Left(ctx, tx, r.msgID, r.at); err != nil {
+				return nil, err
+			}
 		}
 		if err := contacts.TouchOutbound(ctx, tx, r.companyID, r.contactID, r.at); err != nil {
 			return nil, err
