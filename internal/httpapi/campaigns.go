@@ -129,3 +129,12 @@ func (s *Server) campaignReport(w http.ResponseWriter, r *http.Request) {
 		s.logger.ErrorContext(r.Context(), "campaign report interrupted", "request_id", requestID(r.Context()), "err", err)
 	}
 }
+
+func (s *Server) campaignReportJSON(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.Campaigns.Report(r.Context(), company(r), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}

@@ -146,6 +146,23 @@ func TestCampaignSendsPersonalizedSkipsAndReports(t *testing.T) {
 			!strings.Contains(string(rep.body), "no_consent") {
 			t.Fatalf("report: %d\n%s", rep.status, rep.body)
 		}
+		// The report's funnel and groups agree with the stats.
+		report := owner.must(200, "GET", "/api/v1/campaigns/"+id+"/report", nil)
+		funnel := report["funnel"].(map[string]any)
+		if funnel["targeted"] != float64(5) || funnel["sent"] != float64(3) || funnel["replied"] != float64(1) || funnel["skipped"] != float64(2) {
+			t.Fatalf("funnel = %v", funnel)
+		}
+		skips := report["skips"].([]any)
+		if len(skips) != 2 || skips[0].(map[string]any)["meaning"] == "" {
+			t.Fatalf("skips = %v", skips)
+		}
+		if conns := report["connections"].([]any); len(conns) != 1 || conns[0].(map[string]any)["name"] != "Sim" {
+			t.Fatalf("connections = %v", conns)
+		}
+		if tl := report["timeline"].([]any); len(tl) == 0 {
+			t.Fatal("no timeline")
+		}
+
 		// Duplicate makes a new draft; the finished one can be deleted.
 		dup := owner.must(201, "POST", "/api/v1/campaigns/"+id+"/duplicate", nil)
 		if dup["status"] != "draft" || dup["id"] == id || !strings.Contains(dup["name"].(string), "Black Friday 2026") {

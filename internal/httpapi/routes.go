@@ -178,6 +178,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/api/v1/campaigns/{id}/duplicate", Admin, false, s.campaignAction("duplicate")},
 		{"POST", "/api/v1/campaigns/{id}/test", Admin, false, s.testCampaign},
 		{"GET", "/api/v1/campaigns/{id}/recipients", Agent, false, s.campaignRecipients},
+		{"GET", "/api/v1/campaigns/{id}/report", Agent, false, s.campaignReportJSON},
 		{"GET", "/api/v1/campaigns/{id}/report.csv", Agent, false, s.campaignReport},
 
 		{"GET", "/api/v1/events", Agent, false, s.events},
