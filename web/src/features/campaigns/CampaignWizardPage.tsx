@@ -857,14 +857,8 @@ function ReviewStep({
         </dl>
       </Section>
       <Section title={t("campaigns.wizard.test_title")} description={t("campaigns.wizard.test_help")}>
-        <form
-          className="flex flex-col gap-2 sm:flex-row sm:items-start"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (phone.trim()) onTest(phone.trim());
-          }}
-        >
+        {/* Not a form of its own: it sits inside the wizard's form. */}
+        <div className="flex flex-col gap-2 sm:flex-row sm:items-start">
           <div className="flex flex-1 flex-col gap-1.5 sm:max-w-xs">
             <Label htmlFor={phoneId}>{t("campaigns.wizard.test_phone")}</Label>
             <Input
@@ -875,6 +869,12 @@ function ReviewStep({
               value={phone}
               aria-invalid={testError ? true : undefined}
               onChange={(e) => setPhone(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter") {
+                  e.preventDefault();
+                  if (phone.trim()) onTest(phone.trim());
+                }
+              }}
             />
             <FieldError>{testError}</FieldError>
             {testSent && (
@@ -883,11 +883,11 @@ function ReviewStep({
               </p>
             )}
           </div>
-          <Button type="submit" variant="outline" className="sm:mt-6" disabled={testing || !phone.trim()}>
+          <Button variant="outline" className="sm:mt-6" disabled={testing || !phone.trim()} onClick={() => onTest(phone.trim())}>
             <Send className="h-4 w-4" aria-hidden />
             {testing ? t("common.wait") : t("campaigns.wizard.send_test")}
           </Button>
-        </form>
+        </div>
       </Section>
     </div>
   );

@@ -134,18 +134,23 @@ export const recipientsQuery = (id: string, status: string, cursor: string) =>
     queryFn: () => api.get<List<Recipient>>(withQuery(`/campaigns/${enc(id)}/recipients`, { status, cursor, limit: RECIPIENTS_PAGE })),
   });
 
-/** Up to 1000 failed and 1000 skipped recipients, to group them by reason. */
+/** Failed and skipped recipients (up to 1000 of each, in pages of 200), to group them by reason. */
 export const failuresQuery = (id: string, notSent: number) =>
   queryOptions({
     queryKey: campaignKeys.failures(id, notSent),
     placeholderData: keepPreviousData,
     queryFn: async () => {
-      const [failed, skipped] = await Promise.all(
-        ["failed", "skipped"].map((status) =>
-          api.get<List<Recipient>>(withQuery(`/campaigns/${enc(id)}/recipients`, { status, limit: 1000 })),
-        ),
-      );
-      return [...failed.data, ...skipped.data];
+      const all: Recipient[] = [];
+      for (const status of ["failed", "skipped"]) {
+        let cursor = "";
+        for (let page = 0; page < 5; page++) {
+          const res = await api.get<List<Recipient>>(withQuery(`/campaigns/${enc(id)}/recipients`, { status, cursor, limit: 200 }));
+          all.push(...res.data);
+          cursor = res.next_cursor ?? "";
+          if (!cursor) break;
+        }
+      }
+      return all;
     },
   });
 

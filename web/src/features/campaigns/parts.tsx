@@ -24,8 +24,10 @@ export function CampaignProgress({ stats, size = "md" }: { stats: Stats; size?: 
   const { t, i18n } = useTranslation();
   const nf = new Intl.NumberFormat(i18n.language);
   const pct = progressPercent(stats);
-  const failedPct = stats.total ? ((stats.failed + stats.skipped) / stats.total) * 100 : 0;
-  const okPct = stats.total ? Math.max(0, (doneCount(stats) / stats.total) * 100 - failedPct) : 0;
+  const share = (n: number) => (stats.total ? (n / stats.total) * 100 : 0);
+  const failedPct = share(stats.failed);
+  const skippedPct = share(stats.skipped);
+  const okPct = Math.max(0, share(doneCount(stats)) - failedPct - skippedPct);
   return (
     <div className="flex flex-col gap-1.5">
       <div
@@ -39,6 +41,7 @@ export function CampaignProgress({ stats, size = "md" }: { stats: Stats; size?: 
       >
         <div className="h-full bg-primary transition-[width] duration-500" style={{ width: `${okPct}%` }} />
         <div className="h-full bg-danger/70 transition-[width] duration-500" style={{ width: `${failedPct}%` }} />
+        <div className="h-full bg-muted-foreground/40 transition-[width] duration-500" style={{ width: `${skippedPct}%` }} />
       </div>
       <div className="flex flex-wrap justify-between gap-x-3 text-xs text-muted-foreground">
         <span data-testid="campaign-progress-text">
