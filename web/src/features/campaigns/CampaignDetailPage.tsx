@@ -55,12 +55,14 @@ function useMeasuredPace(c: Campaign | undefined): number | null {
 function Counters({ s }: { s: Stats }) {
   const { t, i18n } = useTranslation();
   const nf = new Intl.NumberFormat(i18n.language);
+  // Like the funnel, a read message counts as sent and delivered too.
+  const reached = Object.fromEntries(funnel(s).map((x) => [x.key, x.value]));
   const items = [
     ["total", s.total],
     ["waiting", s.pending + s.queued],
-    ["sent", s.sent],
-    ["delivered", s.delivered],
-    ["read", s.read],
+    ["sent", reached.sent],
+    ["delivered", reached.delivered],
+    ["read", reached.read],
     ["replied", s.replied],
     ["failed", s.failed],
     ["skipped", s.skipped],
@@ -156,7 +158,6 @@ function Failures({ c }: { c: Campaign }) {
                       <span className="font-mono text-xs text-muted-foreground">{g.code || "—"}</span>
                     </div>
                     <p className="mt-1 text-sm">{known || g.reason || t("campaigns.reason.unknown")}</p>
-                    {known && g.reason && <p className="text-xs text-muted-foreground">{g.reason}</p>}
                   </div>
                   <span className="shrink-0 text-lg font-semibold tabular-nums">{nf.format(g.count)}</span>
                 </li>

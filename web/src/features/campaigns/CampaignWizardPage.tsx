@@ -91,6 +91,11 @@ function fieldLabel(t: TFunction, key: string, defs: FieldDef[]): string {
 
 function Stepper({ step, visited, onGo }: { step: number; visited: number; onGo: (i: number) => void }) {
   const { t } = useTranslation();
+  const currentRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    // On a phone the steps scroll sideways: keep the current one in sight.
+    currentRef.current?.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+  }, [step]);
   return (
     <nav aria-label={t("campaigns.wizard.steps_label")} className="-mx-4 mb-6 overflow-x-auto px-4 md:mx-0 md:px-0">
       <ol className="flex min-w-max gap-1 sm:gap-2">
@@ -101,6 +106,7 @@ function Stepper({ step, visited, onGo }: { step: number; visited: number; onGo:
             <li key={s}>
               <button
                 type="button"
+                ref={current ? currentRef : undefined}
                 disabled={i > visited}
                 onClick={() => onGo(i)}
                 aria-current={current ? "step" : undefined}
