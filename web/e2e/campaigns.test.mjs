@@ -131,7 +131,13 @@ describe("Campaigns", () => {
     const review = page.getByTestId("campaign-review");
     await review.getByText("Promoção de verão").waitFor();
     await review.getByText("clientes").waitFor();
-    await page.getByLabel("Telefone para o teste").fill("+55 11 97777-0000");
+    // A number that cannot be one is pointed out next to the phone.
+    const testPhone = page.getByLabel("Telefone para o teste");
+    await testPhone.fill("123");
+    await page.getByRole("button", { name: "Enviar teste" }).click();
+    await page.getByText("Número de telefone inválido. Confira o DDD e os dígitos.").waitFor();
+    assert.equal(await testPhone.getAttribute("aria-invalid"), "true");
+    await testPhone.fill("+55 11 97777-0000");
     await page.getByRole("button", { name: "Enviar teste" }).click();
     await page.getByText("Teste enviado para +55 11 97777-0000.").waitFor();
     await page.getByRole("button", { name: "Iniciar campanha" }).click();

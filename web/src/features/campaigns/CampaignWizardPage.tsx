@@ -16,6 +16,7 @@ import {
   STEPS,
   stepOf,
   templateKey,
+  plausiblePhone,
   templateSlots,
   unknownFields,
   defaultChoice,
@@ -1000,6 +1001,11 @@ function Wizard({ initial, campaign, connections, company }: { initial: Draft; c
     setTestError("");
     setTestSent("");
     setFormError("");
+    // The server answers 500 rather than a field error for a number it cannot read: catch the obvious ones here.
+    if (!plausiblePhone(phone)) {
+      setTestError(codeText(t, "invalid_phone"));
+      return;
+    }
     try {
       await test.mutateAsync(phone);
       setTestSent(t("campaigns.wizard.test_sent", { phone }));

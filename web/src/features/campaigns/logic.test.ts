@@ -17,6 +17,7 @@ import {
   missingVariables,
   pace,
   personalize,
+  plausiblePhone,
   pollEvery,
   previewValues,
   progressPercent,
@@ -161,6 +162,15 @@ describe("text personalization", () => {
     expect(insertField("Olá !", "name", 4)).toEqual({ text: "Olá {{name}}!", cursor: 12 });
     expect(insertField("", "name")).toEqual({ text: "{{name}}", cursor: 8 });
     expect(insertField("Oi amigo", "name", 2).text).toBe("Oi {{name}} amigo");
+  });
+});
+
+describe("test phone", () => {
+  it("accepts numbers as people type them and refuses what cannot be one", () => {
+    expect(plausiblePhone("+55 11 97777-0000")).toBe(true);
+    expect(plausiblePhone("(11) 98765-4321")).toBe(true);
+    expect(plausiblePhone("123")).toBe(false);
+    expect(plausiblePhone("ligar amanhã")).toBe(false);
   });
 });
 

@@ -439,3 +439,10 @@ export function pollEvery(c: { status: string; finished_at: string | null }, liv
   }
   return false;
 }
+
+/** Whether a typed phone could be a number at all (8 to 15 digits, only phone punctuation). */
+export function plausiblePhone(s: string): boolean {
+  if (!/^[+\d\s().-]+$/.test(s.trim())) return false;
+  const digits = s.replace(/\D/g, "").length;
+  return digits >= 8 && digits <= 15;
+}
