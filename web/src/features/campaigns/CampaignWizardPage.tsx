@@ -929,7 +929,8 @@ function Wizard({ initial, campaign, connections, company }: { initial: Draft; c
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [tplQueries.map((q) => q.dataUpdatedAt).join()]);
   const tpl = templates.find((x) => templateKey(x.name, x.language) === d.template);
-  const bodyVars = templateSlots(tpl?.components).body;
+  const slots = templateSlots(tpl?.components);
+  const bodyVars = slots.body;
 
   const current: Step = STEPS[step];
   useTitle(campaign ? t("campaigns.wizard.edit_title") : t("campaigns.wizard.new_title"));
@@ -969,7 +970,7 @@ function Wizard({ initial, campaign, connections, company }: { initial: Draft; c
 
   const save = useMutation({
     mutationFn: async () => {
-      const body = inputFromDraft(d, bodyVars, timeZone);
+      const body = inputFromDraft(d, bodyVars, timeZone, slots.headerMedia);
       const c = savedId ? await campaignsApi.update(savedId, body) : await campaignsApi.create(body);
       setSavedId(c.id);
       return c;

@@ -34,7 +34,7 @@ export interface TemplateSpec {
   name: string;
   language: string;
   variables?: Record<string, VarSource>;
-  header_media?: { link: string };
+  header_media?: { link: string; mime_type?: string };
 }
 
 export type MessageType = "template" | "text" | "image" | "video" | "document";

@@ -227,6 +227,10 @@ describe("wizard draft", () => {
       type: "template",
       template: { name: "pedido_pronto", language: "pt_BR", variables: { "1": { field: "first_name" } }, header_media: { link: "https://x.example/a.jpg" } },
     });
+    expect(inputFromDraft(d, ["1"], "UTC", "VIDEO").message.template?.header_media).toEqual({
+      link: "https://x.example/a.jpg",
+      mime_type: "video/mp4",
+    });
     const saved = { ...input, id: "x", status: "draft", schedule: {}, stats: stats() } as unknown as Campaign;
     const back = draftFromCampaign(saved, "UTC");
     expect(back.template).toBe("pedido_pronto|pt_BR");

@@ -280,13 +280,20 @@ export function templateKey(name: string, language: string): string {
   return `${name}|${language}`;
 }
 
-/** What the API gets for a draft; `bodyVars` are the chosen template's body variables. */
-export function inputFromDraft(d: Draft, bodyVars: string[], timeZone: string): CampaignInput {
+/**
+ * What the API gets for a draft; `bodyVars` are the chosen template's body
+ * variables and `headerFormat` its media header (IMAGE, VIDEO, DOCUMENT).
+ */
+export function inputFromDraft(d: Draft, bodyVars: string[], timeZone: string, headerFormat = ""): CampaignInput {
   let message: CampaignInput["message"];
   if (d.type === "template") {
     const [name = "", language = ""] = d.template ? d.template.split("|") : [];
     message = { type: "template", template: { name, language, variables: buildVariables(bodyVars, d.choices) } };
-    if (d.headerMedia.trim()) message.template!.header_media = { link: d.headerMedia.trim() };
+    if (d.headerMedia.trim()) {
+      // The server tells a video or document header from an image by its MIME type only.
+      const mime = headerFormat === "VIDEO" ? "video/mp4" : headerFormat === "DOCUMENT" ? "application/pdf" : "";
+      message.template!.header_media = { link: d.headerMedia.trim(), ...(mime ? { mime_type: mime } : {}) };
+    }
   } else {
     const variations = d.variations.map((v) => v.trim()).filter(Boolean);
     message = { type: d.type, text: d.text };
