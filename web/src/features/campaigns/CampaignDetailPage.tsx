@@ -133,8 +133,10 @@ function Failures({ c }: { c: Campaign }) {
   const { t, i18n } = useTranslation();
   const nf = new Intl.NumberFormat(i18n.language);
   const notSent = c.stats.failed + c.stats.skipped;
-  // A new count asks again, so new failures show as they happen.
-  const q = useQuery(failuresQuery(c.id, notSent));
+  const running = c.status === "running";
+  // A new count asks again, so new failures show as they happen; while
+  // sending, every ten seconds at most.
+  const q = useQuery({ ...failuresQuery(c.id, running ? -1 : notSent), refetchInterval: running ? 10_000 : false });
   const groups = groupFailures(q.data ?? []);
   if (!notSent) return null;
   return (

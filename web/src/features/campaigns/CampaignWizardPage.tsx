@@ -957,7 +957,7 @@ function Wizard({ initial, campaign, connections, company }: { initial: Draft; c
       return;
     }
     if (isApiError(err) && stepOf(err.code) === "message") {
-      setErrors({ "message.template": err.code });
+      setErrors({ [err.code === "template_header_media_required" ? "message.template.header_media" : "message.template"]: err.code });
       setStep(STEPS.indexOf("message"));
       return;
     }
