@@ -101,10 +101,14 @@ try {
   }
   await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_in", source: "form", wording: "Quero receber as promoções da padaria pelo WhatsApp.", channel: "site" });
   await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_out", source: "agent", reason: "Pediu no balcão para não receber mais." });
-  // Campaigns: the wholesale customers gave their opt-in (one opted out later).
-  const atacadoIds = (await (await setup.request.get(`/api/v1/contacts?tag=${atacado.id}&limit=200`)).json()).data.map((c) => c.id);
-  for (const id of atacadoIds) {
-    if (id !== someId) await post(`/api/v1/contacts/${id}/consent`, { action: "opt_in", source: "form", wording: "Quero receber ofertas.", channel: "site" });
+  // Campaigns: the retail customers invited to a tasting gave their opt-in.
+  const degustacao = await post("/api/v1/tags", { name: "degustação", color: "#d97706" });
+  const retail = (await (await setup.request.get(`/api/v1/contacts?tag=${clientes.id}&limit=200`)).json()).data
+    .filter((c) => !c.tags.some((t) => t.id === atacado.id))
+    .map((c) => c.id);
+  await post("/api/v1/contacts/bulk", { contact_ids: retail, add_tags: [degustacao.id] });
+  for (const id of retail) {
+    await post(`/api/v1/contacts/${id}/consent`, { action: "opt_in", source: "form", wording: "Quero receber ofertas.", channel: "site" });
   }
   await post("/api/v1/segments", { name: "Clientes de Recife", filter: { tags: { any: [clientes.id] }, fields: [{ key: "cidade", op: "equals", value: "Recife" }] } });
   await post("/api/v1/segments", { name: "Atacado sem consentimento", filter: { tags: { all: [atacado.id] }, consent: "unknown" } });
@@ -153,7 +157,7 @@ try {
   const done = await post("/api/v1/campaigns", {
     name: "Pão de queijo em dobro",
     connection_ids: [sim.id],
-    audience: { tags: [atacado.id] },
+    audience: { tags: [degustacao.id] },
     message: { type: "text", text: "Olá {{first_name}}! Hoje tem pão de queijo em dobro até as 18h.", variations: ["Oi {{first_name}}, hoje o pão de queijo vem em dobro!"] },
   });
   await post(`/api/v1/campaigns/${done.id}/start`, {});
@@ -180,6 +184,10 @@ try {
     if (c.status === "completed") break;
     await new Promise((r) => setTimeout(r, 300));
   }
+  // A few customers answer the finished campaign.
+  const readers = (await (await setup.request.get(`/api/v1/campaigns/${done.id}/recipients?status=read&limit=4`)).json()).data;
+  for (const r of readers) await post(`/api/v1/connections/${sim.id}/simulate`, { from: r.phone, text: "Quero! Separa dois para mim." });
+  await new Promise((r) => setTimeout(r, 1500));
   const convList = await (await setup.request.get(`/api/v1/conversations?connection_id=${sim.id}`)).json();
   const conv = convList.data.find((c) => c.contact.name === "Luana Reis");
   Object.assign(appPages, {

@@ -136,7 +136,7 @@ function Failures({ c }: { c: Campaign }) {
   const running = c.status === "running";
   // A new count asks again, so new failures show as they happen; while
   // sending, every ten seconds at most.
-  const q = useQuery({ ...failuresQuery(c.id, running ? -1 : notSent), refetchInterval: running ? 10_000 : false });
+  const q = useQuery({ ...failuresQuery(c.id, running ? -1 : notSent), enabled: notSent > 0, refetchInterval: running ? 10_000 : false });
   const groups = groupFailures(q.data ?? []);
   if (!notSent) return null;
   return (
