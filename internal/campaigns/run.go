@@ -651,7 +651,8 @@ func (s *Service) shouldStop(ctx context.Context, c Campaign) (bool, string, err
 	}
 	// The most recently settled sends (updated_at order, by its index).
 	rows, err := s.db.Query(ctx, `SELECT status FROM campaign_recipients WHERE campaign_id = ? AND updated_at >= ?
-		AND status IN ('sent', 'delivered', 'read', 'replied', 'failed') ORDER BY updated_at DESC LIMIT ?`, c.ID, since, over)
+		AND status IN ('sent', 'delivered', 'read', 'replied', 'failed') AND error_code <> 'send_interrupted'
+		ORDER BY updated_at DESC LIMIT ?`, c.ID, since, over)
 	if err != nil {
 		return false, "", err
 	}

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"encoding/json"
+
 	"github.com/masteria/masteria/internal/campaigns"
+	"github.com/masteria/masteria/internal/channel/whatsappcloud/fakegraph"
 	"github.com/masteria/masteria/internal/store/db"
 	"github.com/masteria/masteria/internal/store/dbtest"
 )
@@ -269,4 +272,73 @@ func TestSendingWindow(t *testing.T) {
 			t.Errorf("%v at %s: %v, want %v", c.w, c.at, got, c.want)
 		}
 	}
+}
+
+// TestCampaignTemplateOnCloudAndStopRules sends a template campaign through
+// the fake Graph API with per-recipient variables, then shows Meta's spam
+// limit (131048) pausing a campaign by itself, and a failure ratio over the
+// threshold doing the same.
+func TestCampaignTemplateOnCloudAndStopRules(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		g := fakegraph.New(t)
+		g.AddTemplate(fakegraph.Template{Name: "aviso", Language: "pt_BR", Category: "UTILITY",
+			Components: json.RawMessage(`[{"type":"BODY","text":"Olá {{1}}, pedido {{2}}."}]`)})
+		e := setup(t, d, withGraph(g.URL()))
+		e.startJobs()
+		owner, _ := e.signup("Meta Co", "owner@meta.example")
+		cfg := cloudConfig(g, "sec")
+		cfg["messages_per_second"] = 200
+		conn := owner.must(201, "POST", "/api/v1/connections", map[string]any{"type": "whatsapp_cloud", "name": "Loja", "config": cfg})["id"].(string)
+		owner.must(200, "POST", "/api/v1/connections/"+conn+"/templates/sync", nil)
+		importCSV(t, owner, contactsCSV(40, 30000001), map[string]any{"tags": []string{"pedidos"}})
+		tpl := map[string]any{"type": "template", "template": map[string]any{"name": "aviso", "language": "pt_BR",
+			"variables": map[string]any{"1": map[string]any{"field": "first_name"}, "2": map[string]any{"value": "A-1"}}}}
+		body := map[string]any{"name": "Aviso", "connection_ids": []string{conn}, "audience": map[string]any{"tags": []string{"pedidos"}}, "message": tpl}
+		if r := owner.do("POST", "/api/v1/campaigns", map[string]any{"name": "x", "connection_ids": []string{conn}, "audience": map[string]any{"all": true},
+			"message": map[string]any{"type": "template", "template": map[string]any{"name": "aviso", "language": "pt_BR",
+				"variables": map[string]any{"1": map[string]any{"field": "name"}}}}}); r.status != 422 || !strings.Contains(string(r.body), "template_variables_mismatch") {
+			t.Fatalf("one value for two variables: %d %s", r.status, r.body)
+		}
+
+		id := owner.must(201, "POST", "/api/v1/campaigns", body)["id"].(string)
+		owner.must(200, "POST", "/api/v1/campaigns/"+id+"/start", nil)
+		waitCampaign(t, owner, id, "completed", 20*time.Second)
+		var sample string
+		for _, s := range g.Sent() {
+			if strings.Contains(string(s.Body), "5511930000001") {
+				sample = string(s.Body)
+			}
+		}
+		if len(g.Sent()) != 40 || !strings.Contains(sample, `"Cliente"`) || !strings.Contains(sample, `"A-1"`) {
+			t.Fatalf("%d sent; one was %s", len(g.Sent()), sample)
+		}
+
+		// Meta's spam limit pauses at once.
+		g.Reset()
+		g.FailTo("5511930000005", 131048)
+		id2 := owner.must(201, "POST", "/api/v1/campaigns", body)["id"].(string)
+		owner.must(200, "PATCH", "/api/v1/campaigns/"+id2, map[string]any{"rate_per_second": 2})
+		owner.must(200, "POST", "/api/v1/campaigns/"+id2+"/start", nil)
+		paused := waitCampaign(t, owner, id2, "paused", 20*time.Second)
+		if paused["status_reason"] != "spam_rate_limit" || stats(paused)["pending"] == float64(0) {
+			t.Fatalf("paused = %v %v", paused["status_reason"], stats(paused))
+		}
+		g.FailTo("5511930000005", 0)
+		owner.must(200, "POST", "/api/v1/campaigns/"+id2+"/cancel", nil)
+
+		// Too many failures over the last sends pause too.
+		for i := range 40 {
+			g.FailTo(fmt.Sprintf("55119300%05d", 1+i), 131026)
+		}
+		id3 := owner.must(201, "POST", "/api/v1/campaigns", body)["id"].(string)
+		owner.must(200, "PATCH", "/api/v1/campaigns/"+id3, map[string]any{"stop_rules": map[string]any{"failure_ratio": 0.5, "over_last": 10}})
+		owner.must(200, "POST", "/api/v1/campaigns/"+id3+"/start", nil)
+		if p := waitCampaign(t, owner, id3, "paused", 20*time.Second); p["status_reason"] != "failure_ratio" {
+			t.Fatalf("paused for %v", p["status_reason"])
+		}
+		f := recipientsOf(t, owner, id3, "failed")
+		if len(f) == 0 || f[0].(map[string]any)["error_code"] != "131026" || f[0].(map[string]any)["error_reason"] == "" {
+			t.Fatalf("failed = %v", f)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { API_BASE, type List } from "../../lib/api";
+import type { List } from "../../lib/api";
+import { onLiveEvent } from "../../app/live";
 import { campaignKeys, type Campaign, type CampaignStatus, type Stats } from "./api";
 
 interface Progress {
@@ -25,58 +26,21 @@ export function applyProgress(qc: QueryClient, p: Progress) {
 }
 
 /**
- * Listens to the live feed (/api/v1/events) while mounted and keeps the
- * cached campaigns up to date with campaign.progress events. Answers whether
- * the feed is connected; pages poll slower while it is.
+ * Puts campaign.progress events of the app's live feed (app/live.ts, one
+ * WebSocket per tab) into the cached campaigns while mounted. Answers
+ * whether progress has arrived that way; pages poll slower once it has.
  */
 export function useCampaignEvents(): boolean {
   const qc = useQueryClient();
   const [live, setLive] = useState(false);
-  useEffect(() => {
-    if (typeof WebSocket === "undefined") return;
-    let ws: WebSocket | null = null;
-    let stopped = false;
-    let retry = 0;
-    let timer = 0;
-    let lastId = 0;
-    const connect = () => {
-      const proto = window.location.protocol === "https:" ? "wss:" : "ws:";
-      const since = lastId ? `?since=${lastId}` : "";
-      const sock = new WebSocket(`${proto}//${window.location.host}${API_BASE}/events${since}`);
-      ws = sock;
-      sock.onopen = () => {
-        // Closing a socket that is still connecting makes the browser log an error; close it once open.
-        if (stopped) {
-          sock.close();
-          return;
-        }
-        retry = 0;
+  useEffect(
+    () =>
+      onLiveEvent((ev) => {
+        if (ev.type !== "campaign.progress" || !ev.data) return;
+        applyProgress(qc, ev.data as unknown as Progress);
         setLive(true);
-      };
-      sock.onmessage = (m) => {
-        let ev: { id?: number; type?: string; data?: unknown };
-        try {
-          ev = JSON.parse(String(m.data));
-        } catch {
-          return;
-        }
-        if (typeof ev.id === "number" && ev.id > 0) lastId = ev.id;
-        if (ev.type === "campaign.progress" && ev.data) applyProgress(qc, ev.data as Progress);
-        if (ev.type === "resync") void qc.invalidateQueries({ queryKey: campaignKeys.all });
-      };
-      sock.onclose = () => {
-        setLive(false);
-        if (stopped) return;
-        retry = Math.min(retry + 1, 6);
-        timer = window.setTimeout(connect, 1000 * 2 ** (retry - 1));
-      };
-    };
-    connect();
-    return () => {
-      stopped = true;
-      window.clearTimeout(timer);
-      if (ws && ws.readyState === WebSocket.OPEN) ws.close();
-    };
-  }, [qc]);
+      }),
+    [qc],
+  );
   return live;
 }
