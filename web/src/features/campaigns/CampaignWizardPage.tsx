@@ -517,10 +517,7 @@ function MessageStep({
       <FieldError>{errors["message.type"] ? codeText(t, errors["message.type"]) : ""}</FieldError>
       {requireOptIn && marketing && (d.type !== "template" || tpl) && (
         <Alert tone="warning">
-          <span data-testid="consent-note">{t(d.type === "template" ? "campaigns.wizard.consent_marketing" : "campaigns.wizard.consent_text")}</span>{" "}
-          <Link to="/settings/company" className="font-medium underline">
-            {t("campaigns.wizard.consent_setting")}
-          </Link>
+          <span data-testid="consent-note">{t(d.type === "template" ? "campaigns.wizard.consent_marketing" : "campaigns.wizard.consent_text")}</span>
         </Alert>
       )}
 
