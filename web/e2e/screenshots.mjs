@@ -62,6 +62,7 @@ try {
       ["connections-empty", "/connections", "Nenhuma conexão ainda"],
       ["inbox-empty", "/inbox", "Nenhuma conexão ainda"],
       ["templates-empty", "/templates", "Nenhuma conexão ainda"],
+      ["campaigns-empty", "/campaigns", "Nenhuma campanha ainda"],
     ]) {
       if (!want(name)) continue;
       await page.goto(path);
@@ -100,6 +101,15 @@ try {
   }
   await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_in", source: "form", wording: "Quero receber as promoções da padaria pelo WhatsApp.", channel: "site" });
   await post(`/api/v1/contacts/${someId}/consent`, { action: "opt_out", source: "agent", reason: "Pediu no balcão para não receber mais." });
+  // Campaigns: the retail customers invited to a tasting gave their opt-in.
+  const degustacao = await post("/api/v1/tags", { name: "degustação", color: "#d97706" });
+  const retail = (await (await setup.request.get(`/api/v1/contacts?tag=${clientes.id}&limit=200`)).json()).data
+    .filter((c) => !c.tags.some((t) => t.id === atacado.id))
+    .map((c) => c.id);
+  await post("/api/v1/contacts/bulk", { contact_ids: retail, add_tags: [degustacao.id] });
+  for (const id of retail) {
+    await post(`/api/v1/contacts/${id}/consent`, { action: "opt_in", source: "form", wording: "Quero receber ofertas.", channel: "site" });
+  }
   await post("/api/v1/segments", { name: "Clientes de Recife", filter: { tags: { any: [clientes.id] }, fields: [{ key: "cidade", op: "equals", value: "Recife" }] } });
   await post("/api/v1/segments", { name: "Atacado sem consentimento", filter: { tags: { all: [atacado.id] }, consent: "unknown" } });
   // Messaging: a WhatsApp Cloud number, a Simulator with two customers, templates.
@@ -137,6 +147,47 @@ try {
     components: [{ type: "BODY", text: "REJECT: pão em dobro no sábado!" }],
   });
   await new Promise((r) => setTimeout(r, 4000)); // the Simulator's review and the inbound worker
+  // Campaigns: one finished, one paused half-way, one draft with a template.
+  await post(`/api/v1/connections/${sim.id}/templates`, {
+    name: "oferta_da_semana",
+    language: "pt_BR",
+    category: "MARKETING",
+    components: [{ type: "BODY", text: "Olá {{1}}! Esta semana tem {{2}} na Pão Quente. Responda SAIR para não receber mais.", example: { body_text: [["Ana", "pão de queijo em dobro"]] } }],
+  });
+  const done = await post("/api/v1/campaigns", {
+    name: "Pão de queijo em dobro",
+    connection_ids: [sim.id],
+    audience: { tags: [degustacao.id] },
+    message: { type: "text", text: "Olá {{first_name}}! Hoje tem pão de queijo em dobro até as 18h.", variations: ["Oi {{first_name}}, hoje o pão de queijo vem em dobro!"] },
+  });
+  await post(`/api/v1/campaigns/${done.id}/start`, {});
+  const paused = await post("/api/v1/campaigns", {
+    name: "Encomendas de Natal",
+    connection_ids: [sim.id],
+    audience: { tags: [clientes.id] },
+    rate_per_second: 1,
+    message: { type: "text", text: "{{first_name}}, as encomendas de Natal estão abertas!" },
+  });
+  await post(`/api/v1/campaigns/${paused.id}/start`, {});
+  await new Promise((r) => setTimeout(r, 3000));
+  await post(`/api/v1/campaigns/${paused.id}/pause`, {});
+  await new Promise((r) => setTimeout(r, 4000)); // the Simulator's review of the new template
+  const draft = await post("/api/v1/campaigns", {
+    name: "Oferta da semana",
+    connection_ids: [sim.id],
+    audience: { tags: [clientes.id], segment_ids: [] },
+    message: { type: "template", template: { name: "oferta_da_semana", language: "pt_BR", variables: { 1: { field: "first_name" }, 2: { value: "pão de queijo em dobro" } } } },
+    schedule: { window: { days: [1, 2, 3, 4, 5, 6], start: "08:00", end: "19:00" } },
+  });
+  for (let i = 0; i < 100; i++) {
+    const c = await (await setup.request.get(`/api/v1/campaigns/${done.id}`)).json();
+    if (c.status === "completed") break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  // A few customers answer the finished campaign.
+  const readers = (await (await setup.request.get(`/api/v1/campaigns/${done.id}/recipients?status=read&limit=4`)).json()).data;
+  for (const r of readers) await post(`/api/v1/connections/${sim.id}/simulate`, { from: r.phone, text: "Quero! Separa dois para mim." });
+  await new Promise((r) => setTimeout(r, 1500));
   const convList = await (await setup.request.get(`/api/v1/conversations?connection_id=${sim.id}`)).json();
   const conv = convList.data.find((c) => c.contact.name === "Luana Reis");
   // The inbox: Luana's conversation is Ana's, with labels, a team, a reply, a note and a message for later.
@@ -175,6 +226,10 @@ try {
     "webhook-events": "/connections/webhook-events",
     "webhook-events-all": "/connections/webhook-events?status=all",
     "inbox-conversation": `/inbox/${conv?.id ?? ""}`,
+    campaigns: "/campaigns",
+    "campaign-new": "/campaigns/new",
+    "campaign-detail": `/campaigns/${done.id}`,
+    "campaign-paused": `/campaigns/${paused.id}`,
     "inbox-queue": "/inbox?tab=unassigned",
     "inbox-all": "/inbox?tab=all&status=all",
     teams: "/settings/teams",
@@ -272,6 +327,17 @@ try {
             await p.getByTestId("segment-row").first().getByRole("link").first().click();
             await p.getByTestId("segment-count").getByText(/\d/).waitFor();
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-segment-edit.png`), fullPage: true });
+          }
+          if (loggedIn && want("campaign-wizard")) {
+            await p.goto(`/campaigns/${draft.id}/edit`);
+            const steps = p.getByRole("navigation", { name: /Passos da campanha|Campaign steps/ }).getByRole("button");
+            for (const [i, name] of [[1, "audience"], [2, "message"], [3, "schedule"], [4, "speed"], [5, "review"]]) {
+              await steps.nth(i).click();
+              if (name === "audience") await p.getByTestId("audience-count").getByText(/\d/).first().waitFor();
+              if (name === "message") await p.getByTestId("template-preview").waitFor();
+              await p.waitForLoadState("networkidle");
+              await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-campaign-wizard-${name}.png`), fullPage: true });
+            }
           }
           if (loggedIn && want("inbox-resolve")) {
             await p.goto(appPages["inbox-conversation"]);

@@ -48,7 +48,7 @@ function AdminOnly({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-const upcoming = ["campaigns", "automations", "ai"];
+const upcoming = ["automations", "ai"];
 
 export const router = createBrowserRouter([
   {
@@ -72,6 +72,19 @@ export const router = createBrowserRouter([
               ...upcoming.map((s) => ({ path: `/${s}`, element: <UpcomingPage section={s} /> })),
               { path: "/inbox", lazy: async () => ({ Component: (await import("../features/conversations/ConversationsPage")).ConversationsPage }) },
               { path: "/inbox/:id", lazy: async () => ({ Component: (await import("../features/conversations/ConversationsPage")).ConversationsPage }) },
+              { path: "/campaigns", lazy: async () => ({ Component: (await import("../features/campaigns/CampaignsPage")).CampaignsPage }) },
+              {
+                path: "/campaigns/new",
+                lazy: async () => ({ Component: (await import("../features/campaigns/CampaignWizardPage")).CampaignWizardPage }),
+              },
+              {
+                path: "/campaigns/:id/edit",
+                lazy: async () => ({ Component: (await import("../features/campaigns/CampaignWizardPage")).CampaignWizardPage }),
+              },
+              {
+                path: "/campaigns/:id",
+                lazy: async () => ({ Component: (await import("../features/campaigns/CampaignDetailPage")).CampaignDetailPage }),
+              },
               { path: "/connections", lazy: async () => ({ Component: (await import("../features/connections/ConnectionsPage")).ConnectionsPage }) },
               {
                 path: "/connections/webhook-events",
