@@ -76,10 +76,23 @@ type VarSource struct {
 // TemplateSpec is the template a campaign sends and where its values come
 // from. Variables are keyed by position ("1", "2", …) or by name.
 type TemplateSpec struct {
-	Name        string               `json:"name"`
-	Language    string               `json:"language"`
-	Variables   map[string]VarSource `json:"variables,omitempty"`
-	HeaderMedia *channel.Media       `json:"header_media,omitempty"`
+	Name      string               `json:"name"`
+	Language  string               `json:"language"`
+	Variables map[string]VarSource `json:"variables,omitempty"`
+	// A text header's variables, or a media header's file (header_type
+	// image, video or document; guessed from the MIME type when absent).
+	HeaderVariables map[string]VarSource `json:"header_variables,omitempty"`
+	HeaderMedia     *channel.Media       `json:"header_media,omitempty"`
+	HeaderType      string               `json:"header_type,omitempty"`
+	// Buttons fill URL suffixes, quick-reply payloads or copy codes.
+	Buttons []ButtonSpec `json:"buttons,omitempty"`
+}
+
+// ButtonSpec fills one template button's variable.
+type ButtonSpec struct {
+	Index   int       `json:"index"`
+	SubType string    `json:"sub_type"` // url, quick_reply, copy_code
+	Value   VarSource `json:"value"`
 }
 
 // MessageSpec is what a campaign sends: a template, or text (or media with
@@ -344,6 +357,21 @@ func (s *Service) check(ctx context.Context, companyID string, c Campaign) error
 				v.Add("message.template.variables", "field_or_value")
 			}
 		}
+		for key, src := range m.Template.HeaderVariables {
+			if (src.Field == "") == (src.Value == "") || key == "" {
+				v.Add("message.template.header_variables", "field_or_value")
+			}
+		}
+		for _, b := range m.Template.Buttons {
+			if (b.Value.Field == "") == (b.Value.Value == "") || b.Index < 0 || b.Index > 9 {
+				v.Add("message.template.buttons", "field_or_value")
+			}
+		}
+		switch m.Template.HeaderType {
+		case "", channel.TypeImage, channel.TypeVideo, channel.TypeDocument:
+		default:
+			v.Add("message.template.header_type", "invalid_type")
+		}
 	case m.Type == channel.TypeText || channel.MediaTypes[m.Type]:
 		if cloud {
 			v.Add("message.type", "template_required")
@@ -496,4 +524,52 @@ func (s *Service) Delete(ctx context.Context, companyID, id string) error {
 	}
 	_, err = s.db.Exec(ctx, `DELETE FROM campaigns WHERE company_id = ? AND id = ?`, companyID, id)
 	return err
+}
+
+// AudienceCount is what the wizard shows before a start: how many contacts
+// the audience holds and how many the start would skip.
+type AudienceCount struct {
+	Total          int  `json:"total"`
+	OptedOut       int  `json:"opted_out"`
+	WithoutConsent int  `json:"without_consent"` // skipped for no_consent when RequiresOptIn
+	Eligible       int  `json:"eligible"`
+	RequiresOptIn  bool `json:"requires_opt_in"`
+}
+
+// CountAudience counts an audience exactly as Start freezes it (the union
+// of its tags and segments, each contact once, with the consent rule of the
+// message).
+func (s *Service) CountAudience(ctx context.Context, companyID string, in Input) (AudienceCount, error) {
+	var out AudienceCount
+	if in.Audience == nil {
+		return out, apierr.Field("audience", "audience_required")
+	}
+	cond, args, err := s.contacts.AudienceCond(ctx, s.db, companyID, *in.Audience)
+	if err != nil {
+		return out, err
+	}
+	c := Campaign{companyID: companyID, ConnectionIDs: []string{}}
+	in.apply(&c)
+	for _, id := range c.ConnectionIDs {
+		if _, err := s.conns.Get(ctx, companyID, id); err != nil {
+			return out, err
+		}
+	}
+	if c.Message.Type != "" && len(c.ConnectionIDs) > 0 && (c.Message.Type != channel.TypeTemplate || c.Message.Template != nil) {
+		if out.RequiresOptIn, err = s.requiresOptIn(ctx, s.db, companyID, c); err != nil {
+			out.RequiresOptIn = false // a template not synced yet: the start will say so
+		}
+	}
+	err = s.db.QueryRow(ctx, `SELECT count(*),
+		coalesce(sum(CASE WHEN c.consent_state = 'opted_out' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN c.consent_state NOT IN ('opted_out', 'opted_in') THEN 1 ELSE 0 END), 0)
+		FROM contacts c WHERE `+cond, args...).Scan(&out.Total, &out.OptedOut, &out.WithoutConsent)
+	if err != nil {
+		return out, fmt.Errorf("count audience: %w", err)
+	}
+	out.Eligible = out.Total - out.OptedOut
+	if out.RequiresOptIn {
+		out.Eligible -= out.WithoutConsent
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/masteria/masteria/internal/contacts"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -204,9 +205,18 @@ func (s *Service) Pause(ctx context.Context, companyID, id, reason string) (Camp
 	})
 }
 
-// Resume continues a paused campaign.
+// Resume continues a paused campaign (or waits again for its start, when
+// it was paused before that).
 func (s *Service) Resume(ctx context.Context, companyID, id string) (Campaign, error) {
-	return s.transition(ctx, companyID, id, Running, "", []string{Paused}, nil)
+	c, err := get(ctx, s.db, companyID, id)
+	if err != nil {
+		return c, err
+	}
+	to := Running
+	if c.Schedule.StartAt != nil && c.Schedule.StartAt.After(s.now()) {
+		to = Scheduled
+	}
+	return s.transition(ctx, companyID, id, to, "", []string{Paused}, nil)
 }
 
 const canceledReason = "The campaign was canceled before this message was sent."
@@ -239,7 +249,11 @@ func (s *Service) Test(ctx context.Context, companyID, id, phone, source, author
 		if err := tx.QueryRow(ctx, `SELECT default_country FROM companies WHERE id = ?`, companyID).Scan(&country); err != nil {
 			return err
 		}
-		contactID, _, err := s.contacts.Resolve(ctx, tx, companyID, country, strings.TrimPrefix(phone, "+"), "")
+		normalized, perr := contacts.NormalizePhone(phone, country)
+		if perr != nil {
+			return apierr.Field("phone", perr.Error())
+		}
+		contactID, _, err := s.contacts.Resolve(ctx, tx, companyID, country, strings.TrimPrefix(normalized, "+"), "")
 		if err != nil {
 			return err
 		}
@@ -293,12 +307,40 @@ func fieldValue(key string, fixed map[string]string, fields map[string]any) stri
 
 // templateFor fills a template's variables for one recipient.
 func (s *Service) templateFor(t *TemplateSpec, fixed map[string]string, fields map[string]any) *channel.TemplateMessage {
-	m := &channel.TemplateMessage{Name: t.Name, Language: t.Language}
-	keys := make([]string, 0, len(t.Variables))
-	for k := range t.Variables {
+	m := &channel.TemplateMessage{Name: t.Name, Language: t.Language, Body: params(t.Variables, fixed, fields)}
+	if t.HeaderMedia != nil {
+		media := *t.HeaderMedia
+		typ := t.HeaderType
+		switch {
+		case typ != "":
+		case strings.HasPrefix(media.MimeType, "video/"):
+			typ = channel.TypeVideo
+		case media.MimeType != "" && !strings.HasPrefix(media.MimeType, "image/"):
+			typ = channel.TypeDocument
+		default:
+			typ = channel.TypeImage
+		}
+		m.Header = &channel.TemplateHeader{Media: &media, Type: typ}
+	} else if len(t.HeaderVariables) > 0 {
+		m.Header = &channel.TemplateHeader{Text: params(t.HeaderVariables, fixed, fields)}
+	}
+	for _, b := range t.Buttons {
+		val := b.Value.Value
+		if b.Value.Field != "" {
+			val = fieldValue(b.Value.Field, fixed, fields)
+		}
+		m.Buttons = append(m.Buttons, channel.TemplateButton{Index: b.Index, SubType: b.SubType, Value: val})
+	}
+	return m
+}
+
+// params fills variables in their order: positional ones by number ("2"
+// before "10"), named ones by name.
+func params(vars map[string]VarSource, fixed map[string]string, fields map[string]any) []channel.TemplateParam {
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
 		keys = append(keys, k)
 	}
-	// Positional variables in their order ("2" before "10"), named ones by name.
 	slices.SortFunc(keys, func(a, b string) int {
 		na, ea := strconv.Atoi(a)
 		nb, eb := strconv.Atoi(b)
@@ -307,8 +349,9 @@ func (s *Service) templateFor(t *TemplateSpec, fixed map[string]string, fields m
 		}
 		return strings.Compare(a, b)
 	})
+	var out []channel.TemplateParam
 	for _, k := range keys {
-		src := t.Variables[k]
+		src := vars[k]
 		val := src.Value
 		if src.Field != "" {
 			val = fieldValue(src.Field, fixed, fields)
@@ -320,19 +363,9 @@ func (s *Service) templateFor(t *TemplateSpec, fixed map[string]string, fields m
 		if _, err := strconv.Atoi(k); err != nil {
 			p.Name = k
 		}
-		m.Body = append(m.Body, p)
+		out = append(out, p)
 	}
-	if t.HeaderMedia != nil {
-		media := *t.HeaderMedia
-		typ := channel.TypeImage
-		if strings.HasPrefix(media.MimeType, "video/") {
-			typ = channel.TypeVideo
-		} else if media.MimeType != "" && !strings.HasPrefix(media.MimeType, "image/") {
-			typ = channel.TypeDocument
-		}
-		m.Header = &channel.TemplateHeader{Media: &media, Type: typ}
-	}
-	return m
+	return out
 }
 
 // outboundFor is the campaign's message for one recipient.

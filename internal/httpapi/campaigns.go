@@ -138,3 +138,17 @@ func (s *Server) campaignReportJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, rep)
 }
+
+func (s *Server) countCampaignAudience(w http.ResponseWriter, r *http.Request) {
+	var in campaigns.Input
+	if err := readJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := s.Campaigns.CountAudience(r.Context(), company(r), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, n)
+}

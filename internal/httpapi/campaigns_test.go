@@ -89,6 +89,15 @@ func TestCampaignSendsPersonalizedSkipsAndReports(t *testing.T) {
 			t.Fatalf("refused campaigns left %d rows", n)
 		}
 
+		count := owner.must(200, "POST", "/api/v1/campaigns/audience", map[string]any{"connection_ids": []string{sim},
+			"audience": map[string]any{"tags": []string{"clientes"}}, "message": map[string]any{"type": "text", "text": "x"}})
+		if count["total"] != float64(5) || count["opted_out"] != float64(1) || count["without_consent"] != float64(1) ||
+			count["eligible"] != float64(3) || count["requires_opt_in"] != true {
+			t.Fatalf("audience count = %v", count)
+		}
+		if r := owner.do("POST", "/api/v1/campaigns/x/test", map[string]any{"phone": "123"}); r.status != 404 {
+			t.Fatalf("test on no campaign: %d", r.status)
+		}
 		c := owner.must(201, "POST", "/api/v1/campaigns", map[string]any{"name": "Black Friday", "connection_ids": []string{sim},
 			"audience": map[string]any{"tags": []string{"clientes"}}, "message": map[string]any{"type": "text", "text": "Olá {{first_name}}, 20% off!"}})
 		id := c["id"].(string)
@@ -96,6 +105,9 @@ func TestCampaignSendsPersonalizedSkipsAndReports(t *testing.T) {
 			t.Fatalf("draft = %v", c)
 		}
 		owner.must(200, "PATCH", "/api/v1/campaigns/"+id, map[string]any{"name": "Black Friday 2026"})
+		if r := owner.do("POST", "/api/v1/campaigns/"+id+"/test", map[string]any{"phone": "123"}); r.status != 422 {
+			t.Fatalf("test to a bad number: %d %s", r.status, r.body)
+		}
 		test := owner.must(202, "POST", "/api/v1/campaigns/"+id+"/test", map[string]any{"phone": "+55 11 97777-0000"})
 		if test["text"] != "Olá , 20% off!" && !strings.HasPrefix(test["text"].(string), "Olá") {
 			t.Fatalf("test send = %v", test["text"])

@@ -126,6 +126,7 @@ var examples = map[string]map[string]any{
 	"POST /api/v1/campaigns": {"name": "Probe", "connection_ids": []string{}, "audience": map[string]any{"all": true},
 		"message": map[string]any{"type": "text", "text": "probe"}},
 	"PATCH /api/v1/campaigns/{id}":     {"name": "Probe"},
+	"POST /api/v1/campaigns/audience":  {"audience": map[string]any{"segment_ids": []string{}, "all": true}, "connection_ids": []string{}},
 	"POST /api/v1/campaigns/{id}/test": {"phone": "+55 11 98765-1111"},
 }
 
