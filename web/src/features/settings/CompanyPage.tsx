@@ -56,6 +56,7 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
   const [optin, setOptin] = useState<string[]>(company.optin_keywords ?? []);
   const [reasons, setReasons] = useState<string[]>(company.closing_reasons ?? []);
   const [reasonRequired, setReasonRequired] = useState(Boolean(company.closing_reason_required));
+  const [requireOptIn, setRequireOptIn] = useState(company.campaigns_require_opt_in !== false);
   const reasonsId = useId();
   const optoutId = useId();
   const optinId = useId();
@@ -83,6 +84,7 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
         optin_keywords: optin,
         closing_reasons: reasons,
         closing_reason_required: reasonRequired,
+        campaigns_require_opt_in: requireOptIn,
       }),
     meta: { inline: true },
     onSuccess: (data) => {
@@ -274,6 +276,25 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
             <span>
               <span className="font-medium">{t("settings.company.closing_required")}</span>
               <span className="block text-xs text-muted-foreground">{t("settings.company.closing_required_help")}</span>
+            </span>
+          </label>
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>{t("settings.company.campaigns")}</CardTitle>
+        </CardHeader>
+        <CardContent>
+          <label className="flex items-start gap-2 text-sm">
+            <Checkbox
+              checked={requireOptIn}
+              onChange={(e) => setRequireOptIn(e.target.checked)}
+              disabled={disabled}
+              className="mt-0.5"
+            />
+            <span>
+              <span className="font-medium">{t("settings.company.require_opt_in")}</span>
+              <span className="block text-xs text-muted-foreground">{t("settings.company.require_opt_in_help")}</span>
             </span>
           </label>
         </CardContent>

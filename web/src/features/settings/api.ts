@@ -21,6 +21,7 @@ export interface Company {
   /** Why a conversation was closed: the choices offered when resolving it. */
   closing_reasons?: string[];
   closing_reason_required?: boolean;
+  campaigns_require_opt_in?: boolean;
   created_at: string;
 }
 
