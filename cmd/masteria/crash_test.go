@@ -139,31 +139,36 @@ func TestCampaignSurvivesSIGKILL(t *testing.T) {
 	})
 }
 
-func crashCampaign(t *testing.T, bin, dir, dbURL string) {
-	const n = 20000
-	g := fakegraph.New(t)
-	g.AddTemplate(fakegraph.Template{Name: "aviso", Language: "pt_BR", Category: "UTILITY",
-		Components: json.RawMessage(`[{"type":"BODY","text":"Olá {{1}}, seu pedido saiu."}]`)})
+func newServer(t *testing.T, bin, dir, dbURL, encKey string, g *fakegraph.Server) *server {
 	addr := freeAddr(t)
 	s := &server{t: t, bin: bin, base: "http://" + addr, env: []string{
 		"MASTERIA_DATA_DIR=" + dir, "MASTERIA_DATABASE_URL=" + dbURL,
-		"MASTERIA_ENCRYPTION_KEY=" + key(t), "MASTERIA_ADDR=" + addr, "MASTERIA_PUBLIC_URL=http://" + addr,
+		"MASTERIA_ENCRYPTION_KEY=" + encKey, "MASTERIA_ADDR=" + addr, "MASTERIA_PUBLIC_URL=http://" + addr,
 		"MASTERIA_META_GRAPH_URL=" + g.URL(), "MASTERIA_SIGNUP_ENABLED=true", "MASTERIA_LOG_LEVEL=warn",
 	}}
-	s.start()
-	defer func() {
-		if s.cmd.ProcessState == nil {
+	t.Cleanup(func() {
+		if s.cmd != nil && s.cmd.ProcessState == nil {
 			s.kill()
 		}
-	}()
+	})
+	return s
+}
+
+// campaignOnCloud signs up, connects a Cloud number on the fake Graph API
+// at the given pace, imports n tagged contacts and creates a template
+// campaign for them; it answers the token and the campaign id.
+func campaignOnCloud(t *testing.T, s *server, g *fakegraph.Server, n int, perSecond, burst int) (string, string) {
+	t.Helper()
+	g.AddTemplate(fakegraph.Template{Name: "aviso", Language: "pt_BR", Category: "UTILITY",
+		Components: json.RawMessage(`[{"type":"BODY","text":"Olá {{1}}, seu pedido saiu."}]`)})
 	token := s.call("", "POST", "/api/v1/auth/signup", map[string]any{"company_name": "Crash Co", "name": "Ana",
 		"email": "ana@crash.example", "password": "correct horse battery"}, 201)["token"].(string)
 	conn := s.call(token, "POST", "/api/v1/connections", map[string]any{"type": "whatsapp_cloud", "name": "Loja",
 		"config": map[string]any{"phone_number_id": g.PhoneNumberID(), "waba_id": g.WABAID(), "access_token": g.Token(),
-			"app_secret": "segredo", "messages_per_second": 1000, "burst": 1000}}, 201)["id"].(string)
+			"app_secret": "segredo", "messages_per_second": perSecond, "burst": burst}}, 201)["id"].(string)
 	s.call(token, "POST", "/api/v1/connections/"+conn+"/templates/sync", nil, 200)
 
-	// The audience: 20,000 contacts, imported.
+	// The audience: n contacts, imported.
 	var csv strings.Builder
 	csv.WriteString("Nome;Telefone\n")
 	for i := range n {
@@ -199,40 +204,22 @@ func crashCampaign(t *testing.T, bin, dir, dbURL string) {
 		"audience": map[string]any{"tags": []string{"pedidos"}},
 		"message": map[string]any{"type": "template", "template": map[string]any{"name": "aviso", "language": "pt_BR",
 			"variables": map[string]any{"1": map[string]any{"field": "first_name"}}}}}, 201)["id"].(string)
-	s.call(token, "POST", "/api/v1/campaigns/"+camp+"/start", nil, 200)
+	return token, camp
+}
 
-	// Kill it in the middle.
-	for deadline := time.Now().Add(180 * time.Second); len(g.Sent()) < n/10; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d sent\n%s", len(g.Sent()), s.logs)
-		}
-	}
-	s.kill()
-	atKill := len(g.Sent())
-
-	s.start()
-	var stats map[string]any
-	for deadline := time.Now().Add(600 * time.Second); ; time.Sleep(250 * time.Millisecond) {
-		c := s.call(token, "GET", "/api/v1/campaigns/"+camp, nil, 200)
-		stats = c["stats"].(map[string]any)
-		if c["status"] == "completed" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after restart: %v %v\n%s", c["status"], stats, s.logs)
-		}
-	}
-
-	// What the provider accepted, per number.
+// accepted counts what the provider accepted per number (without the +).
+func accepted(g *fakegraph.Server) map[string]int {
 	got := map[string]int{}
 	for _, m := range g.Sent() {
-		var b struct {
-			To string `json:"to"`
-		}
-		_ = json.Unmarshal(m.Body, &b)
-		got[b.To]++
+		got[m.To]++
 	}
-	// What the campaign says, per number.
+	return got
+}
+
+// checkExactlyOnce reads every recipient and proves each sent one was
+// accepted once, interrupted ones at most once, and nothing else is left.
+func checkExactlyOnce(t *testing.T, s *server, token, camp string, n int, got map[string]int) (sent, interrupted int) {
+	t.Helper()
 	status := map[string]string{}
 	code := map[string]string{}
 	cursor := ""
@@ -250,7 +237,6 @@ func crashCampaign(t *testing.T, bin, dir, dbURL string) {
 	if len(status) != n {
 		t.Fatalf("%d recipients, want %d", len(status), n)
 	}
-	var sent, interrupted int
 	for phone, st := range status {
 		switch {
 		case st == "sent":
@@ -272,9 +258,107 @@ func crashCampaign(t *testing.T, bin, dir, dbURL string) {
 			t.Errorf("the provider got %s %d times", phone, k)
 		}
 	}
+	return sent, interrupted
+}
+
+func waitCompleted(t *testing.T, s *server, token, camp string, within time.Duration) map[string]any {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(250 * time.Millisecond) {
+		c := s.call(token, "GET", "/api/v1/campaigns/"+camp, nil, 200)
+		if c["status"] == "completed" {
+			return c["stats"].(map[string]any)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("campaign %v %v\n%s", c["status"], c["stats"], s.logs)
+		}
+	}
+}
+
+func crashCampaign(t *testing.T, bin, dir, dbURL string) {
+	const n = 20000
+	g := fakegraph.New(t)
+	s := newServer(t, bin, dir, dbURL, key(t), g)
+	s.start()
+	token, camp := campaignOnCloud(t, s, g, n, 1000, 1000)
+	s.call(token, "POST", "/api/v1/campaigns/"+camp+"/start", nil, 200)
+
+	// Kill it in the middle.
+	for deadline := time.Now().Add(180 * time.Second); len(g.Sent()) < n/10; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d sent\n%s", len(g.Sent()), s.logs)
+		}
+	}
+	s.kill()
+	atKill := len(g.Sent())
+
+	s.start()
+	stats := waitCompleted(t, s, token, camp, 600*time.Second)
+	sent, interrupted := checkExactlyOnce(t, s, token, camp, n, accepted(g))
 	// In flight: the calls under way and the answers not yet committed.
 	if interrupted > 200 {
 		t.Errorf("%d sends reported interrupted: more than were in flight", interrupted)
 	}
 	t.Logf("killed at %d accepted; after restart: %d sent, %d interrupted (in flight at the kill), stats %v", atKill, sent, interrupted, stats)
+}
+
+// TestTwoInstancesShareACampaign runs two servers on one PostgreSQL: both
+// feed the same campaign (overlapping schedulers), one dispatcher sends for
+// the connection, and when its owner is killed the other takes over within
+// the lease time, with no duplicate sends and the pace kept.
+func TestTwoInstancesShareACampaign(t *testing.T) {
+	dbURL := dbtest.PostgresDatabase(t)
+	bin := buildServer(t)
+	const n, perSecond = 1500, 50
+	g := fakegraph.New(t)
+	encKey := key(t)
+	a := newServer(t, bin, t.TempDir(), dbURL, encKey, g)
+	b := newServer(t, bin, t.TempDir(), dbURL, encKey, g)
+	a.start()
+	token, camp := campaignOnCloud(t, a, g, n, perSecond, perSecond)
+	a.call(token, "POST", "/api/v1/campaigns/"+camp+"/start", nil, 200)
+	// A owns the connection once it sends; B starts beside it.
+	for deadline := time.Now().Add(60 * time.Second); len(g.Sent()) < 100; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("A sent %d\n%s", len(g.Sent()), a.logs)
+		}
+	}
+	b.start()
+	time.Sleep(3 * time.Second) // both feed now; only A sends
+	a.kill()
+	killedAt := time.Now()
+	stats := waitCompleted(t, b, token, camp, 180*time.Second)
+
+	sent := g.Sent()
+	var before, after []time.Time
+	for _, m := range sent {
+		if m.At.Before(killedAt) {
+			before = append(before, m.At)
+		} else {
+			after = append(after, m.At)
+		}
+	}
+	if len(after) == 0 {
+		t.Fatal("nothing was sent after the owner died")
+	}
+	// The lease lasts 15 s and is looked at every 2 s.
+	if gap := after[0].Sub(killedAt); gap > 20*time.Second {
+		t.Errorf("B took over %v after the kill, want within the lease time", gap)
+	}
+	// One dispatcher at a time: each instance's run keeps the pace (a
+	// second's burst, then at most perSecond).
+	for _, run := range [][]time.Time{before, after} {
+		if len(run) < 2*perSecond {
+			continue
+		}
+		span := run[len(run)-1].Sub(run[0]).Seconds()
+		if rate := float64(len(run)-perSecond) / span; rate > perSecond*1.02 {
+			t.Errorf("%d sends in %.1f s: %.1f per second, over the connection's %d", len(run), span, rate, perSecond)
+		}
+	}
+	sentOK, interrupted := checkExactlyOnce(t, b, token, camp, n, accepted(g))
+	if interrupted > 100 {
+		t.Errorf("%d interrupted", interrupted)
+	}
+	t.Logf("A sent %d before the kill; B took over after %v and sent %d; %d sent, %d interrupted, stats %v",
+		len(before), after[0].Sub(killedAt).Round(time.Millisecond), len(after), sentOK, interrupted, stats)
 }

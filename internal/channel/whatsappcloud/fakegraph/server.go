@@ -59,6 +59,7 @@ type Sent struct {
 	To            string
 	Type          string
 	Body          json.RawMessage // the request JSON as sent
+	At            time.Time       // when it was accepted
 }
 
 // Template is a template as the fake keeps it.
@@ -471,7 +472,7 @@ func (s *Server) messages(w http.ResponseWriter, phoneNumberID string, body []by
 	}
 	s.seq++
 	id := fmt.Sprintf("wamid.HBgN%s%010d", digits(m.To), s.seq)
-	s.sent = append(s.sent, Sent{PhoneNumberID: phoneNumberID, ID: id, To: m.To, Type: m.Type, Body: append(json.RawMessage(nil), body...)})
+	s.sent = append(s.sent, Sent{PhoneNumberID: phoneNumberID, ID: id, To: m.To, Type: m.Type, Body: append(json.RawMessage(nil), body...), At: time.Now()})
 	writeJSON(w, http.StatusOK, map[string]any{
 		"messaging_product": "whatsapp",
 		"contacts":          []map[string]string{{"input": m.To, "wa_id": digits(m.To)}},
