@@ -9,6 +9,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/masteria/masteria/internal/canned"
+	"github.com/masteria/masteria/internal/labels"
+	"github.com/masteria/masteria/internal/teams"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -56,6 +59,9 @@ type App struct {
 	Connections   *connections.Service
 	Adapters      *connections.Adapters
 	Conversations *conversations.Service
+	Teams         *teams.Service
+	Labels        *labels.Service
+	Canned        *canned.Service
 	Templates     *templates.Service
 	Media         *media.Service
 	Hub           *realtime.Hub
@@ -141,8 +147,8 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	}
 	a.Connections = connections.NewService(d, a.Secrets, logger, connections.Options{
 		PublicURL: cfg.PublicURL, GraphURL: cfg.MetaGraphURL, GraphVersion: cfg.MetaGraphVersion})
-	a.Conversations = conversations.NewService(d)
-	a.Inbound = &inbound.Processor{DB: d, Contacts: a.Contacts, Companies: a.Companies, Connections: a.Connections, Hub: a.Hub, Logger: logger,
+	a.Conversations = conversations.NewService(d, a.Hub)
+	a.Inbound = &inbound.Processor{DB: d, Contacts: a.Contacts, Companies: a.Companies, Connections: a.Connections, Conversations: a.Conversations, Hub: a.Hub, Logger: logger,
 		Parsers: map[string]inbound.Parser{channel.WhatsAppCloud: whatsappcloud.Parse, channel.Simulator: simulator.Parse}}
 	a.Intake = inbound.NewIntake(d, logger, a.Inbound.Wake)
 	a.Adapters = &connections.Adapters{
@@ -163,6 +169,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	river.AddWorker(workers, emailWorker)
 	mediaWorker := &media.FetchWorker{}
 	river.AddWorker(workers, mediaWorker)
+	river.AddWorker(workers, &outbox.MarkReadWorker{Outbox: a.Outbox})
 	if a.Jobs, err = jobs.New(d, logger, jobs.Options{Workers: workers, PollInterval: opts.PollInterval}); err != nil {
 		return nil, err
 	}
@@ -179,8 +186,14 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, Timeout: 5 * time.Minute, MaxBodyBytes: 110 << 20}), a.Jobs, logger)
 	mediaWorker.Service = a.Media
 	a.Inbound.FetchMedia = a.Media.Enqueue
+	a.Outbox.Files = a.Media.OpenKey
+	a.Conversations.MarkRead = func(ctx context.Context, tx *db.Tx, companyID, messageID string) error {
+		return outbox.EnqueueMarkRead(ctx, tx, a.Jobs, companyID, messageID)
+	}
+	a.Teams, a.Labels, a.Canned = teams.NewService(d), labels.NewService(d), canned.NewService(d)
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
-		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub},
+		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub,
+		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned},
 		logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 			CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
@@ -235,6 +248,7 @@ func (a *App) RunMessaging(ctx, intakeCtx context.Context) {
 	a.messaging.Go(func() { a.Intake.Run(intakeCtx) })
 	a.messaging.Go(func() { a.Inbound.Run(ctx) })
 	a.messaging.Go(func() { a.Outbox.Run(ctx) })
+	a.messaging.Go(func() { a.Conversations.RunWaker(ctx, 15*time.Second, a.logger) })
 	if a.bridge != nil {
 		a.messaging.Go(func() { a.bridge.Run(ctx) })
 	}

@@ -248,6 +248,8 @@ type Me struct {
 	Role      companies.Role         `json:"role"`
 	Companies []companies.Membership `json:"companies"`
 	APIKey    *companies.UserRef     `json:"api_key,omitempty"`
+	// Availability in the inbox of the current company (people only).
+	Availability string `json:"availability,omitempty"`
 }
 
 // Me describes who the principal is.
@@ -268,6 +270,9 @@ func (s *Service) Me(ctx context.Context, p Principal) (Me, error) {
 	}
 	m.User = &u.User
 	if m.Companies, err = s.companies.Memberships(ctx, p.UserID); err != nil {
+		return Me{}, err
+	}
+	if m.Availability, err = s.companies.Availability(ctx, p.CompanyID, p.UserID); err != nil {
 		return Me{}, err
 	}
 	return m, nil

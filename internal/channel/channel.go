@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -255,6 +256,13 @@ type Sender interface {
 	Send(ctx context.Context, m Outbound) (providerID string, err error)
 	// MarkRead tells the provider the inbound message was read.
 	MarkRead(ctx context.Context, providerID string) error
+}
+
+// Uploader is a Sender that takes files before the message that carries
+// them: a file an agent attached is uploaded when its message leaves, and
+// sent by the media id the provider answers.
+type Uploader interface {
+	UploadMedia(ctx context.Context, r io.Reader, filename, mimeType string) (mediaID string, err error)
 }
 
 // Class is what a sender should do about a refusal.

@@ -61,7 +61,11 @@ type Company struct {
 	// pipeline applies them, ignoring case. Stored upper-case.
 	OptOutKeywords []string `json:"optout_keywords"`
 	OptInKeywords  []string `json:"optin_keywords"`
-	CreatedAt      db.Time  `json:"created_at"`
+	// Why conversations end: a list agents pick from when resolving, and
+	// whether picking one is required.
+	ClosingReasons        []string `json:"closing_reasons"`
+	ClosingReasonRequired bool     `json:"closing_reason_required"`
+	CreatedAt             db.Time  `json:"created_at"`
 }
 
 // Ref is how other objects name a company.
@@ -91,12 +95,14 @@ var hhmm = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 
 // Settings is what PATCH /company may change; nil fields stay as they are.
 type Settings struct {
-	Name           *string     `json:"name"`
-	TimeZone       *string     `json:"time_zone"`
-	DefaultCountry *string     `json:"default_country"`
-	BusinessHours  *[]DayHours `json:"business_hours"`
-	OptOutKeywords *[]string   `json:"optout_keywords"`
-	OptInKeywords  *[]string   `json:"optin_keywords"`
+	Name                  *string     `json:"name"`
+	TimeZone              *string     `json:"time_zone"`
+	DefaultCountry        *string     `json:"default_country"`
+	BusinessHours         *[]DayHours `json:"business_hours"`
+	OptOutKeywords        *[]string   `json:"optout_keywords"`
+	OptInKeywords         *[]string   `json:"optin_keywords"`
+	ClosingReasons        *[]string   `json:"closing_reasons"`
+	ClosingReasonRequired *bool       `json:"closing_reason_required"`
 }
 
 // CheckName validates a company name.
@@ -160,6 +166,24 @@ func checkSettings(s Settings) error {
 			}
 			(*kw)[i] = w
 		}
+	}
+	if s.ClosingReasons != nil {
+		list := *s.ClosingReasons
+		seen := map[string]bool{}
+		clean := make([]string, 0, len(list))
+		for _, r := range list {
+			r = strings.TrimSpace(r)
+			if r == "" || len([]rune(r)) > 80 || seen[strings.ToLower(r)] {
+				v.Add("closing_reasons", "invalid_closing_reasons")
+				break
+			}
+			seen[strings.ToLower(r)] = true
+			clean = append(clean, r)
+		}
+		if len(list) > 50 {
+			v.Add("closing_reasons", "too_many")
+		}
+		*s.ClosingReasons = clean
 	}
 	if s.OptOutKeywords != nil && s.OptInKeywords != nil {
 		for _, a := range *s.OptOutKeywords {
@@ -229,7 +253,8 @@ func (s *Service) Create(ctx context.Context, userID, name string) (Company, err
 }
 
 const sqlCompany = `
-SELECT id, name, time_zone, default_country, business_hours, optout_keywords, optin_keywords, created_at
+SELECT id, name, time_zone, default_country, business_hours, optout_keywords, optin_keywords,
+       closing_reasons, closing_reason_required, created_at
   FROM companies
  WHERE id = ?`
 
@@ -240,8 +265,9 @@ func (s *Service) Get(ctx context.Context, companyID string) (Company, error) {
 
 func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 	var c Company
-	var hours, optout, optin string
-	err := q.QueryRow(ctx, sqlCompany, companyID).Scan(&c.ID, &c.Name, &c.TimeZone, &c.DefaultCountry, &hours, &optout, &optin, &c.CreatedAt)
+	var hours, optout, optin, reasons string
+	err := q.QueryRow(ctx, sqlCompany, companyID).Scan(&c.ID, &c.Name, &c.TimeZone, &c.DefaultCountry, &hours, &optout, &optin,
+		&reasons, &c.ClosingReasonRequired, &c.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Company{}, apierr.NotFound()
 	}
@@ -254,6 +280,8 @@ func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 	c.OptOutKeywords, c.OptInKeywords = []string{}, []string{}
 	_ = json.Unmarshal([]byte(optout), &c.OptOutKeywords)
 	_ = json.Unmarshal([]byte(optin), &c.OptInKeywords)
+	c.ClosingReasons = []string{}
+	_ = json.Unmarshal([]byte(reasons), &c.ClosingReasons)
 	return c, nil
 }
 
@@ -324,12 +352,20 @@ func (s *Service) Update(ctx context.Context, companyID string, in Settings) (Co
 		if in.OptInKeywords != nil {
 			c.OptInKeywords, changed["optin_keywords"] = *in.OptInKeywords, *in.OptInKeywords
 		}
+		if in.ClosingReasons != nil {
+			c.ClosingReasons, changed["closing_reasons"] = *in.ClosingReasons, *in.ClosingReasons
+		}
+		if in.ClosingReasonRequired != nil && *in.ClosingReasonRequired != c.ClosingReasonRequired {
+			c.ClosingReasonRequired, changed["closing_reason_required"] = *in.ClosingReasonRequired, *in.ClosingReasonRequired
+		}
 		hours, _ := json.Marshal(c.BusinessHours)
 		optout, _ := json.Marshal(c.OptOutKeywords)
 		optin, _ := json.Marshal(c.OptInKeywords)
+		reasons, _ := json.Marshal(c.ClosingReasons)
 		if _, err := tx.Exec(ctx, `UPDATE companies SET name = ?, time_zone = ?, default_country = ?, business_hours = ?,
-			optout_keywords = ?, optin_keywords = ?, updated_at = ?
-			WHERE id = ?`, c.Name, c.TimeZone, c.DefaultCountry, string(hours), string(optout), string(optin), db.Now(), companyID); err != nil {
+			optout_keywords = ?, optin_keywords = ?, closing_reasons = ?, closing_reason_required = ?, updated_at = ?
+			WHERE id = ?`, c.Name, c.TimeZone, c.DefaultCountry, string(hours), string(optout), string(optin),
+			string(reasons), c.ClosingReasonRequired, db.Now(), companyID); err != nil {
 			return fmt.Errorf("update company: %w", err)
 		}
 		out = c
@@ -393,12 +429,84 @@ type Member struct {
 	Email    string  `json:"email"`
 	Role     Role    `json:"role"`
 	JoinedAt db.Time `json:"joined_at"`
+	// In the inbox: online, away or offline; at most Capacity open
+	// conversations by auto-assignment (nil: no limit).
+	Availability      string `json:"availability"`
+	Capacity          *int   `json:"capacity"`
+	OpenConversations int    `json:"open_conversations"`
 }
 
 const sqlMembers = `
-SELECT u.id, u.name, u.email, m.role, m.created_at
+SELECT u.id, u.name, u.email, m.role, m.created_at, m.availability, m.capacity,
+       (SELECT count(*) FROM conversations v WHERE v.company_id = m.company_id AND v.assignee_id = m.user_id AND v.status <> 'resolved')
   FROM memberships m JOIN users u ON u.id = m.user_id
  WHERE m.company_id = ?`
+
+func scanMember(sc interface{ Scan(...any) error }) (Member, error) {
+	var m Member
+	var capacity sql.NullInt64
+	err := sc.Scan(&m.ID, &m.Name, &m.Email, &m.Role, &m.JoinedAt, &m.Availability, &capacity, &m.OpenConversations)
+	if capacity.Valid {
+		n := int(capacity.Int64)
+		m.Capacity = &n
+	}
+	return m, err
+}
+
+// Availabilities an agent may set.
+var Availabilities = map[string]bool{"online": true, "away": true, "offline": true}
+
+// SetAvailability records whether a member takes conversations now.
+func (s *Service) SetAvailability(ctx context.Context, companyID, userID, availability string) error {
+	if !Availabilities[availability] {
+		return apierr.Field("availability", "invalid_availability")
+	}
+	res, err := s.db.Exec(ctx, `UPDATE memberships SET availability = ? WHERE company_id = ? AND user_id = ?`, availability, companyID, userID)
+	if err != nil {
+		return fmt.Errorf("availability: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apierr.NotFound()
+	}
+	return nil
+}
+
+// Availability reads a member's availability.
+func (s *Service) Availability(ctx context.Context, companyID, userID string) (string, error) {
+	var a string
+	err := s.db.QueryRow(ctx, `SELECT availability FROM memberships WHERE company_id = ? AND user_id = ?`, companyID, userID).Scan(&a)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", apierr.NotFound()
+	}
+	return a, err
+}
+
+// SetCapacity sets the most open conversations auto-assignment gives a
+// member; nil removes the limit.
+func (s *Service) SetCapacity(ctx context.Context, companyID, userID string, capacity *int) (Member, error) {
+	if capacity != nil && (*capacity < 1 || *capacity > 1000) {
+		return Member{}, apierr.Field("capacity", "invalid_capacity")
+	}
+	var c any
+	if capacity != nil {
+		c = *capacity
+	}
+	var out Member
+	err := s.db.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE memberships SET capacity = ? WHERE company_id = ? AND user_id = ?`, c, companyID, userID)
+		if err != nil {
+			return fmt.Errorf("capacity: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apierr.NotFound()
+		}
+		if out, err = member(ctx, tx, companyID, userID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, companyID, "member.capacity_changed", "user", userID, map[string]any{"capacity": c})
+	})
+	return out, err
+}
 
 // Members lists the team, oldest first.
 func (s *Service) Members(ctx context.Context, companyID string) ([]Member, error) {
@@ -409,8 +517,8 @@ func (s *Service) Members(ctx context.Context, companyID string) ([]Member, erro
 	defer rows.Close()
 	out := []Member{}
 	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.ID, &m.Name, &m.Email, &m.Role, &m.JoinedAt); err != nil {
+		m, err := scanMember(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, m)
@@ -424,8 +532,7 @@ func (s *Service) Member(ctx context.Context, companyID, userID string) (Member,
 }
 
 func member(ctx context.Context, q db.Querier, companyID, userID string) (Member, error) {
-	var m Member
-	err := q.QueryRow(ctx, sqlMembers+` AND m.user_id = ?`, companyID, userID).Scan(&m.ID, &m.Name, &m.Email, &m.Role, &m.JoinedAt)
+	m, err := scanMember(q.QueryRow(ctx, sqlMembers+` AND m.user_id = ?`, companyID, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Member{}, apierr.NotFound()
 	}

@@ -39,6 +39,7 @@ import (
 	"github.com/masteria/masteria/internal/ids"
 	"github.com/masteria/masteria/internal/secrets"
 	"github.com/masteria/masteria/internal/store/db"
+	"github.com/masteria/masteria/internal/teams"
 )
 
 // Statuses of a connection.
@@ -60,9 +61,11 @@ type Connection struct {
 	WebhookURL   string         `json:"webhook_url,omitempty"`
 	Info         map[string]any `json:"info"`
 	// VerifyToken is only filled in the answer that generated it.
-	VerifyToken string  `json:"verify_token,omitempty"`
-	CreatedAt   db.Time `json:"created_at"`
-	UpdatedAt   db.Time `json:"updated_at"`
+	VerifyToken string `json:"verify_token,omitempty"`
+	// TeamID is the team new conversations on this connection go to.
+	TeamID    *string `json:"team_id"`
+	CreatedAt db.Time `json:"created_at"`
+	UpdatedAt db.Time `json:"updated_at"`
 
 	CompanyID string   `json:"-"`
 	settings  Settings // typed public settings
@@ -107,6 +110,26 @@ type Input struct {
 	Name   *string         `json:"name"`
 	Status *string         `json:"status"`
 	Config json.RawMessage `json:"config"`
+	// TeamID: a team id; null or "" for none; absent, unchanged.
+	TeamID json.RawMessage `json:"team_id"`
+}
+
+// team reads Input.TeamID: set says whether it was given, id is "" for none.
+func (in Input) team(ctx context.Context, q db.Querier, companyID string) (set bool, id any, err error) {
+	if len(in.TeamID) == 0 {
+		return false, nil, nil
+	}
+	var s *string
+	if err := json.Unmarshal(in.TeamID, &s); err != nil {
+		return true, nil, apierr.Field("team_id", "invalid_team")
+	}
+	if s == nil || *s == "" {
+		return true, nil, nil
+	}
+	if err := teams.Exists(ctx, q, companyID, *s); err != nil {
+		return true, nil, err
+	}
+	return true, *s, nil
 }
 
 // config is what clients send in "config": public settings and secrets.
@@ -271,9 +294,13 @@ func (s *Service) Create(ctx context.Context, companyID string, in Input) (Conne
 			}
 			secretID = sid
 		}
+		_, team, err := in.team(ctx, tx, companyID)
+		if err != nil {
+			return err
+		}
 		st, _ := json.Marshal(cfg.Settings)
-		if _, err := tx.Exec(ctx, `INSERT INTO connections (id, company_id, type, name, config, secret_id, phone_number_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, companyID, in.Type, name, string(st), secretID, nullable(cfg.PhoneNumberID), now, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO connections (id, company_id, type, name, config, secret_id, phone_number_id, team_id, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, companyID, in.Type, name, string(st), secretID, nullable(cfg.PhoneNumberID), team, now, now); err != nil {
 			return fmt.Errorf("insert connection: %w", err)
 		}
 		return audit.Record(ctx, tx, companyID, "connection.created", "connection", id, map[string]any{"type": in.Type, "name": name})
@@ -293,14 +320,17 @@ func nullable(s string) any {
 	return s
 }
 
-const columns = `id, company_id, type, name, status, status_reason, config, secret_id, info, created_at, updated_at`
+const columns = `id, company_id, type, name, status, status_reason, config, secret_id, info, team_id, created_at, updated_at`
 
 func (s *Service) scan(sc interface{ Scan(...any) error }) (Connection, sql.NullString, error) {
 	var c Connection
 	var cfg, info string
-	var secretID sql.NullString
-	if err := sc.Scan(&c.ID, &c.CompanyID, &c.Type, &c.Name, &c.Status, &c.StatusReason, &cfg, &secretID, &info, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	var secretID, team sql.NullString
+	if err := sc.Scan(&c.ID, &c.CompanyID, &c.Type, &c.Name, &c.Status, &c.StatusReason, &cfg, &secretID, &info, &team, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return c, secretID, err
+	}
+	if team.Valid {
+		c.TeamID = &team.String
 	}
 	if err := json.Unmarshal([]byte(cfg), &c.settings); err != nil {
 		return c, secretID, fmt.Errorf("connection %s config: %w", c.ID, err)
@@ -432,6 +462,14 @@ func (s *Service) Update(ctx context.Context, companyID, id string, in Input) (C
 			return fmt.Errorf("update connection: %w", err)
 		}
 		changed := map[string]any{}
+		if set, team, err := in.team(ctx, tx, companyID); err != nil {
+			return err
+		} else if set {
+			if _, err := tx.Exec(ctx, `UPDATE connections SET team_id = ? WHERE id = ?`, team, id); err != nil {
+				return fmt.Errorf("connection team: %w", err)
+			}
+			changed["team_id"] = team
+		}
 		if name != c.Name {
 			changed["name"] = name
 		}

@@ -26,9 +26,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/masteria/masteria/internal/apierr"
 	"github.com/masteria/masteria/internal/ids"
+	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/store/db"
 )
 
@@ -38,6 +40,20 @@ const (
 	Pending  = "pending"
 	Snoozed  = "snoozed"
 	Resolved = "resolved"
+)
+
+// Window is WhatsApp's customer service window: free-form messages may go
+// this long after the contact last wrote.
+const Window = 24 * time.Hour
+
+// Internal is the status of timeline entries that never leave: notes and
+// system events.
+const Internal = "internal"
+
+// Internal message types.
+const (
+	TypeNote  = "note"
+	TypeEvent = "event"
 )
 
 // Directions.
@@ -53,17 +69,55 @@ type ContactRef struct {
 	Name  string `json:"name"`
 }
 
+// Ref names a person or a team.
+type Ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// ConnectionRef names the connection a conversation runs on.
+type ConnectionRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Label is a conversation label as lists show it.
+type Label struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color"`
+}
+
+// LastMessage is what the inbox list previews.
+type LastMessage struct {
+	Type      string  `json:"type"`
+	Text      string  `json:"text"`
+	Direction string  `json:"direction"`
+	At        db.Time `json:"at"`
+}
+
 // Conversation is one service episode with a contact on a connection.
 type Conversation struct {
-	ID            string     `json:"id"`
-	ConnectionID  *string    `json:"connection_id"`
-	Contact       ContactRef `json:"contact"`
-	Status        string     `json:"status"`
-	UnreadCount   int        `json:"unread_count"`
-	LastMessageAt db.Time    `json:"last_message_at"`
-	LastInboundAt db.Time    `json:"last_inbound_at"`
-	CreatedAt     db.Time    `json:"created_at"`
-	UpdatedAt     db.Time    `json:"updated_at"`
+	ID             string         `json:"id"`
+	Protocol       string         `json:"protocol"`
+	ConnectionID   *string        `json:"connection_id"`
+	Connection     *ConnectionRef `json:"connection"`
+	Contact        ContactRef     `json:"contact"`
+	Status         string         `json:"status"`
+	SnoozedUntil   db.Time        `json:"snoozed_until"`
+	Assignee       *Ref           `json:"assignee"`
+	Team           *Ref           `json:"team"`
+	Labels         []Label        `json:"labels"`
+	UnreadCount    int            `json:"unread_count"`
+	LastMessage    *LastMessage   `json:"last_message"`
+	LastMessageAt  db.Time        `json:"last_message_at"`
+	LastInboundAt  db.Time        `json:"last_inbound_at"`
+	WindowClosesAt db.Time        `json:"window_closes_at"`
+	ClosingReason  string         `json:"closing_reason"`
+	ResolvedAt     db.Time        `json:"resolved_at"`
+	CreatedAt      db.Time        `json:"created_at"`
+	UpdatedAt      db.Time        `json:"updated_at"`
 }
 
 // Media describes a message's file as the UI sees it.
@@ -93,6 +147,7 @@ type Message struct {
 	Media             *Media          `json:"media,omitempty"`
 	Source            string          `json:"source,omitempty"`
 	AuthorID          *string         `json:"author_id"`
+	Author            *Ref            `json:"author"`
 	SendAt            db.Time         `json:"send_at"`
 	Attempts          int             `json:"attempts"`
 	SentAt            db.Time         `json:"sent_at"`
@@ -105,48 +160,106 @@ type Message struct {
 	MediaKey  string `json:"-"`
 }
 
-// Service reads conversations and messages.
-type Service struct{ db *db.DB }
+// Service reads and changes conversations and messages.
+type Service struct {
+	db  *db.DB
+	hub *realtime.Hub
+	now func() time.Time
+	// MarkRead, when set, is called in the transaction that marks a
+	// conversation read, to tell the provider (a durable job).
+	MarkRead func(ctx context.Context, tx *db.Tx, companyID, messageID string) error
+}
 
-// NewService returns a Service.
-func NewService(d *db.DB) *Service { return &Service{db: d} }
+// NewService returns a Service; hub may be nil (no live events).
+func NewService(d *db.DB, hub *realtime.Hub) *Service {
+	return &Service{db: d, hub: hub, now: time.Now}
+}
+
+func (s *Service) publish(tx *db.Tx, companyID, typ string, data map[string]any) {
+	if s.hub == nil {
+		return
+	}
+	tx.AfterCommit(func() { s.hub.Publish(companyID, realtime.Event{Type: typ, Data: data}) })
+}
+
+// Found is the open conversation of a (connection, contact).
+type Found struct {
+	ID         string
+	Opened     bool   // opened by this call
+	AssigneeID string // "" when unassigned
+	TeamID     string
+}
 
 // FindOrOpen returns the open conversation of (connection, contact), opening
-// one when there is none; an inbound message also moves a pending or
+// one when there is none: it gets the next protocol number of the company
+// and the connection's team. An inbound message also moves a pending or
 // snoozed conversation back to open.
-func FindOrOpen(ctx context.Context, tx *db.Tx, companyID, connectionID, contactID string, at time.Time, inbound bool) (id string, opened bool, err error) {
-	var status string
-	err = tx.QueryRow(ctx, `SELECT id, status FROM conversations WHERE connection_id = ? AND contact_id = ? AND status <> 'resolved'`,
-		connectionID, contactID).Scan(&id, &status)
+func FindOrOpen(ctx context.Context, tx *db.Tx, companyID, connectionID, contactID string, at time.Time, inbound bool) (Found, error) {
+	f, status, err := findOpen(ctx, tx, connectionID, contactID)
 	switch {
 	case err == nil:
 		if inbound && status != Open {
-			if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'open', updated_at = ? WHERE id = ?`, db.Now(), id); err != nil {
-				return "", false, fmt.Errorf("reopen conversation: %w", err)
+			if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ? WHERE id = ?`, db.Now(), f.ID); err != nil {
+				return f, fmt.Errorf("reopen conversation: %w", err)
 			}
 		}
-		return id, false, nil
+		return f, nil
 	case !errors.Is(err, sql.ErrNoRows):
-		return "", false, fmt.Errorf("find conversation: %w", err)
+		return f, fmt.Errorf("find conversation: %w", err)
 	}
-	id = ids.New()
+	f = Found{ID: ids.New()}
 	now := db.Now()
 	// Another transaction may open it at the same moment: the unique index
 	// on open conversations keeps one, and this one reads it.
-	res, err := tx.Exec(ctx, `INSERT INTO conversations (id, company_id, connection_id, contact_id, status, last_message_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, 'open', ?, ?, ?) ON CONFLICT DO NOTHING`, id, companyID, connectionID, contactID, at, now, now)
+	res, err := tx.Exec(ctx, `INSERT INTO conversations (id, company_id, connection_id, contact_id, status, team_id, last_message_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 'open', (SELECT team_id FROM connections WHERE id = ?), ?, ?, ?) ON CONFLICT DO NOTHING`,
+		f.ID, companyID, connectionID, contactID, connectionID, at, now, now)
 	if err != nil {
-		return "", false, fmt.Errorf("open conversation: %w", err)
+		return f, fmt.Errorf("open conversation: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		err = tx.QueryRow(ctx, `SELECT id FROM conversations WHERE connection_id = ? AND contact_id = ? AND status <> 'resolved'`,
-			connectionID, contactID).Scan(&id)
+		f, _, err = findOpen(ctx, tx, connectionID, contactID)
 		if err != nil {
-			return "", false, fmt.Errorf("find conversation opened meanwhile: %w", err)
+			return f, fmt.Errorf("find conversation opened meanwhile: %w", err)
 		}
-		return id, false, nil
+		return f, nil
 	}
-	return id, true, nil
+	f.Opened = true
+	// Numbered only once the row is ours, so that a lost race spends no
+	// number: protocols stay sequential.
+	var seq int64
+	var zone string
+	var team sql.NullString
+	if err := tx.QueryRow(ctx, `UPDATE companies SET protocol_seq = protocol_seq + 1 WHERE id = ? RETURNING protocol_seq, time_zone`,
+		companyID).Scan(&seq, &zone); err != nil {
+		return f, fmt.Errorf("protocol number: %w", err)
+	}
+	if err := tx.QueryRow(ctx, `UPDATE conversations SET protocol = ? WHERE id = ? RETURNING team_id`,
+		Protocol(seq, now, zone), f.ID).Scan(&team); err != nil {
+		return f, fmt.Errorf("protocol number: %w", err)
+	}
+	f.TeamID = team.String
+	return f, nil
+}
+
+func findOpen(ctx context.Context, tx *db.Tx, connectionID, contactID string) (Found, string, error) {
+	var f Found
+	var status string
+	var assignee, team sql.NullString
+	err := tx.QueryRow(ctx, `SELECT id, status, assignee_id, team_id FROM conversations WHERE connection_id = ? AND contact_id = ? AND status <> 'resolved'`,
+		connectionID, contactID).Scan(&f.ID, &status, &assignee, &team)
+	f.AssigneeID, f.TeamID = assignee.String, team.String
+	return f, status, err
+}
+
+// Protocol formats a company's n-th conversation as Brazilian customer
+// service quotes it: the opening date in the company's time zone, then the
+// company-wide sequence, e.g. 20261125-000042.
+func Protocol(n int64, at time.Time, zone string) string {
+	if loc, err := time.LoadLocation(zone); err == nil {
+		at = at.In(loc)
+	}
+	return fmt.Sprintf("%s-%06d", at.Format("20060102"), n)
 }
 
 // NewMessage is a message to store.
@@ -158,6 +271,7 @@ type NewMessage struct {
 	ProviderMessageID                                  string
 	ReplyTo                                            string
 	MediaStatus                                        string
+	MediaKey                                           string
 	At                                                 time.Time
 	// Outbound only: the outbox lane, who sent it, and when it may go.
 	Lane     int
@@ -168,6 +282,7 @@ type NewMessage struct {
 
 // Insert stores a message; inserted is false when a message with the same
 // provider id already exists on the connection (a provider's second copy).
+// Notes and system events (status internal) do not count as activity.
 func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted bool, err error) {
 	content, err := json.Marshal(m.Content)
 	if err != nil {
@@ -181,18 +296,21 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 	if m.ProviderMessageID != "" {
 		provider = m.ProviderMessageID
 	}
-	var author, sendAt any
+	var author, sendAt, conn any
 	if m.AuthorID != "" {
 		author = m.AuthorID
 	}
 	if !m.SendAt.IsZero() {
 		sendAt = m.SendAt.UTC()
 	}
+	if m.ConnectionID != "" {
+		conn = m.ConnectionID
+	}
 	res, err := tx.Exec(ctx, `INSERT INTO messages (id, company_id, conversation_id, contact_id, connection_id, direction, type, text, content,
-		status, provider_message_id, reply_to, media_status, lane, source, author_id, send_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		id, m.CompanyID, m.ConversationID, m.ContactID, m.ConnectionID, m.Direction, m.Type, m.Text, string(content),
-		m.Status, provider, m.ReplyTo, m.MediaStatus, m.Lane, m.Source, author, sendAt, db.Now())
+		status, provider_message_id, reply_to, media_status, media_key, lane, source, author_id, send_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		id, m.CompanyID, m.ConversationID, m.ContactID, conn, m.Direction, m.Type, m.Text, string(content),
+		m.Status, provider, m.ReplyTo, m.MediaStatus, m.MediaKey, m.Lane, m.Source, author, sendAt, db.Now())
 	if err != nil {
 		return "", false, fmt.Errorf("insert message: %w", err)
 	}
@@ -203,8 +321,11 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 	if n == 0 {
 		return "", false, nil
 	}
-	col := "last_message_at = ?"
-	args := []any{m.At}
+	if m.Status == Internal {
+		return id, true, nil
+	}
+	col := "last_message_at = ?, last_message_type = ?, last_message_text = ?, last_message_direction = ?"
+	args := []any{m.At, m.Type, preview(m.Text), m.Direction}
 	if m.Direction == Inbound {
 		col += ", last_inbound_at = ?, unread_count = unread_count + 1"
 		args = append(args, m.At)
@@ -214,6 +335,19 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 		return "", false, fmt.Errorf("conversation activity: %w", err)
 	}
 	return id, true, nil
+}
+
+// preview cuts a message's text for the conversation list.
+func preview(text string) string {
+	const max = 200
+	if len(text) <= max {
+		return text
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut] + "…"
 }
 
 type cursor struct {
@@ -240,24 +374,89 @@ type Query struct {
 	Limit        int
 	Cursor       string
 	Status       string // "" for all
+	Assignee     string // "me", "unassigned" or a user id
+	UserID       string // who "me" is
+	TeamID       string
 	ConnectionID string
 	ContactID    string
+	LabelID      string
+	Q            string // contact name or phone, protocol, message text
+	Sort         string // "recent" (default) or "oldest"
 }
 
-const conversationColumns = `v.id, v.connection_id, c.id, c.phone, c.name, v.status, v.unread_count, v.last_message_at, v.last_inbound_at, v.created_at, v.updated_at`
+const conversationColumns = `v.id, v.protocol, v.connection_id, n.name, n.type, c.id, c.phone, c.name, v.status, v.snoozed_until,
+	v.assignee_id, u.name, v.team_id, t.name, v.unread_count, v.last_message_type, v.last_message_text, v.last_message_direction,
+	v.last_message_at, v.last_inbound_at, v.closing_reason, v.resolved_at, v.created_at, v.updated_at`
+
+const conversationFrom = ` FROM conversations v JOIN contacts c ON c.id = v.contact_id
+	LEFT JOIN connections n ON n.id = v.connection_id LEFT JOIN users u ON u.id = v.assignee_id LEFT JOIN teams t ON t.id = v.team_id`
 
 func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) {
 	var v Conversation
-	var conn sql.NullString
-	err := sc.Scan(&v.ID, &conn, &v.Contact.ID, &v.Contact.Phone, &v.Contact.Name, &v.Status, &v.UnreadCount,
-		&v.LastMessageAt, &v.LastInboundAt, &v.CreatedAt, &v.UpdatedAt)
+	var conn, connName, connType, assignee, assigneeName, team, teamName sql.NullString
+	var lastType, lastText, lastDir string
+	err := sc.Scan(&v.ID, &v.Protocol, &conn, &connName, &connType, &v.Contact.ID, &v.Contact.Phone, &v.Contact.Name, &v.Status, &v.SnoozedUntil,
+		&assignee, &assigneeName, &team, &teamName, &v.UnreadCount, &lastType, &lastText, &lastDir,
+		&v.LastMessageAt, &v.LastInboundAt, &v.ClosingReason, &v.ResolvedAt, &v.CreatedAt, &v.UpdatedAt)
+	if err != nil {
+		return v, err
+	}
+	v.Labels = []Label{}
 	if conn.Valid {
 		v.ConnectionID = &conn.String
+		v.Connection = &ConnectionRef{ID: conn.String, Name: connName.String, Type: connType.String}
+		if connType.String == "whatsapp_cloud" && !v.LastInboundAt.IsZero() {
+			v.WindowClosesAt = db.Time{Time: v.LastInboundAt.Add(Window)}
+		}
 	}
-	return v, err
+	if assignee.Valid {
+		v.Assignee = &Ref{ID: assignee.String, Name: assigneeName.String}
+	}
+	if team.Valid {
+		v.Team = &Ref{ID: team.String, Name: teamName.String}
+	}
+	if lastType != "" {
+		v.LastMessage = &LastMessage{Type: lastType, Text: lastText, Direction: lastDir, At: v.LastMessageAt}
+	}
+	return v, nil
 }
 
-// List returns a company's conversations, most recent activity first.
+// withLabels fills in the labels of a page of conversations in one query.
+func withLabels(ctx context.Context, q db.Querier, companyID string, vs []Conversation) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	at := map[string]int{}
+	args := []any{companyID}
+	for i, v := range vs {
+		at[v.ID] = i
+		args = append(args, v.ID)
+	}
+	rows, err := q.Query(ctx, `SELECT cl.conversation_id, l.id, l.name, l.color FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id
+		WHERE cl.company_id = ? AND cl.conversation_id IN (`+marks(len(vs))+`) ORDER BY lower(l.name)`, args...)
+	if err != nil {
+		return fmt.Errorf("conversation labels: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var conv string
+		var l Label
+		if err := rows.Scan(&conv, &l.ID, &l.Name, &l.Color); err != nil {
+			return err
+		}
+		vs[at[conv]].Labels = append(vs[at[conv]].Labels, l)
+	}
+	return rows.Err()
+}
+
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// List returns a company's conversations: most recent activity first, or
+// with Sort "oldest" oldest first (the queue).
 func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conversation, string, error) {
 	where := []string{"v.company_id = ?"}
 	args := []any{companyID}
@@ -269,7 +468,21 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 	default:
 		return nil, "", apierr.Field("status", "invalid_status")
 	}
-	for _, f := range []struct{ col, val string }{{"v.connection_id", q.ConnectionID}, {"v.contact_id", q.ContactID}} {
+	switch q.Assignee {
+	case "":
+	case "me":
+		where = append(where, "v.assignee_id = ?")
+		args = append(args, q.UserID)
+	case "unassigned":
+		where = append(where, "v.assignee_id IS NULL")
+	default:
+		if !ids.Valid(q.Assignee) {
+			return nil, "", apierr.Field("assignee", "invalid_assignee")
+		}
+		where = append(where, "v.assignee_id = ?")
+		args = append(args, q.Assignee)
+	}
+	for _, f := range []struct{ col, val string }{{"v.connection_id", q.ConnectionID}, {"v.contact_id", q.ContactID}, {"v.team_id", q.TeamID}} {
 		if f.val == "" {
 			continue
 		}
@@ -279,17 +492,44 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 		where = append(where, f.col+" = ?")
 		args = append(args, f.val)
 	}
+	if q.LabelID != "" {
+		if !ids.Valid(q.LabelID) {
+			return []Conversation{}, "", nil
+		}
+		where = append(where, "EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = v.id AND cl.label_id = ?)")
+		args = append(args, q.LabelID)
+	}
+	if t := strings.TrimSpace(q.Q); t != "" {
+		like := "%" + likeEscape(strings.ToLower(t)) + "%"
+		where = append(where, `(c.search LIKE ? ESCAPE '\' OR v.protocol = ?
+			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.id AND lower(m.text) LIKE ? ESCAPE '\'))`)
+		args = append(args, like, t, like)
+	}
+	order := "v.last_message_at DESC, v.id DESC"
+	oldest := q.Sort == "oldest"
+	switch q.Sort {
+	case "", "recent", "oldest":
+	default:
+		return nil, "", apierr.Field("sort", "invalid_sort")
+	}
+	if oldest {
+		order = "v.created_at, v.id"
+	}
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		where = append(where, "(v.last_message_at < ? OR (v.last_message_at = ? AND v.id < ?))")
+		if oldest {
+			where = append(where, "(v.created_at > ? OR (v.created_at = ? AND v.id > ?))")
+		} else {
+			where = append(where, "(v.last_message_at < ? OR (v.last_message_at = ? AND v.id < ?))")
+		}
 		args = append(args, c.At, c.At, c.ID)
 	}
 	args = append(args, q.Limit+1)
-	rows, err := s.db.Query(ctx, `SELECT `+conversationColumns+` FROM conversations v JOIN contacts c ON c.id = v.contact_id
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY v.last_message_at DESC, v.id DESC LIMIT ?`, args...)
+	rows, err := s.db.Query(ctx, `SELECT `+conversationColumns+conversationFrom+`
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", err)
 	}
@@ -305,26 +545,43 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
+	rows.Close()
 	next := ""
 	if len(out) > q.Limit {
 		out = out[:q.Limit]
 		last := out[len(out)-1]
-		next = encodeCursor(last.LastMessageAt.Time, last.ID)
+		if oldest {
+			next = encodeCursor(last.CreatedAt.Time, last.ID)
+		} else {
+			next = encodeCursor(last.LastMessageAt.Time, last.ID)
+		}
+	}
+	if err := withLabels(ctx, s.db, companyID, out); err != nil {
+		return nil, "", err
 	}
 	return out, next, nil
 }
 
 // Get returns one conversation.
 func (s *Service) Get(ctx context.Context, companyID, id string) (Conversation, error) {
+	return get(ctx, s.db, companyID, id)
+}
+
+func get(ctx context.Context, q db.Querier, companyID, id string) (Conversation, error) {
 	if !ids.Valid(id) {
 		return Conversation{}, apierr.NotFound()
 	}
-	v, err := scanConversation(s.db.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations v JOIN contacts c ON c.id = v.contact_id
+	v, err := scanConversation(q.QueryRow(ctx, `SELECT `+conversationColumns+conversationFrom+`
 		WHERE v.company_id = ? AND v.id = ?`, companyID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, apierr.NotFound()
 	}
-	return v, err
+	if err != nil {
+		return v, err
+	}
+	vs := []Conversation{v}
+	err = withLabels(ctx, q, companyID, vs)
+	return vs[0], err
 }
 
 const messageColumns = `id, company_id, conversation_id, contact_id, connection_id, direction, type, text, content, status, provider_message_id,
@@ -398,12 +655,49 @@ func (s *Service) Messages(ctx context.Context, companyID, conversationID string
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
+	rows.Close()
 	next := ""
 	if len(out) > limit {
 		out = out[:limit]
 		next = out[len(out)-1].ID
 	}
+	if err := withAuthors(ctx, s.db, out); err != nil {
+		return nil, "", err
+	}
 	return out, next, nil
+}
+
+// withAuthors names the agents who wrote a page of messages.
+func withAuthors(ctx context.Context, q db.Querier, ms []Message) error {
+	at := map[string][]int{}
+	var args []any
+	for i, m := range ms {
+		if m.AuthorID == nil {
+			continue
+		}
+		if _, seen := at[*m.AuthorID]; !seen {
+			args = append(args, *m.AuthorID)
+		}
+		at[*m.AuthorID] = append(at[*m.AuthorID], i)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT id, name FROM users WHERE id IN (`+marks(len(args))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("message authors: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Ref
+		if err := rows.Scan(&r.ID, &r.Name); err != nil {
+			return err
+		}
+		for _, i := range at[r.ID] {
+			ms[i].Author = &Ref{ID: r.ID, Name: r.Name}
+		}
+	}
+	return rows.Err()
 }
 
 // Message returns one message of the company.
@@ -420,7 +714,12 @@ func MessageByID(ctx context.Context, q db.Querier, companyID, id string) (Messa
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, apierr.NotFound()
 	}
-	return m, err
+	if err != nil {
+		return m, err
+	}
+	ms := []Message{m}
+	err = withAuthors(ctx, q, ms)
+	return ms[0], err
 }
 
 // Thread is a conversation with all its messages, oldest first: what a data
@@ -432,7 +731,7 @@ type Thread struct {
 
 // ForContact returns every conversation of a contact with its messages.
 func ForContact(ctx context.Context, q db.Querier, companyID, contactID string) ([]Thread, error) {
-	rows, err := q.Query(ctx, `SELECT `+conversationColumns+` FROM conversations v JOIN contacts c ON c.id = v.contact_id
+	rows, err := q.Query(ctx, `SELECT `+conversationColumns+conversationFrom+`
 		WHERE v.company_id = ? AND v.contact_id = ? ORDER BY v.id`, companyID, contactID)
 	if err != nil {
 		return nil, fmt.Errorf("contact conversations: %w", err)

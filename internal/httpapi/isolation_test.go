@@ -106,7 +106,7 @@ var examples = map[string]map[string]any{
 	"POST /api/v1/segments/count":             {"filter": map[string]any{"tags": map[string]any{"any": []string{"x"}}}},
 	"POST /api/v1/invitations":                {"email": "probe@bravo.example", "role": "agent"},
 	"POST /api/v1/api-keys":                   {"name": "Probe key"},
-	"POST /api/v1/connections":                {"type": "simulator", "name": "Probe sim"},
+	"POST /api/v1/connections":                {"type": "simulator", "name": "Probe sim", "team_id": ""},
 	"PATCH /api/v1/connections/{id}":          {"name": "Probe"},
 	"POST /api/v1/connections/{id}/simulate":  {"from": "+55 11 98765-1111", "text": "probe"},
 	"POST /api/v1/connections/{id}/templates": {"name": "probe_t", "language": "pt_BR", "category": "UTILITY",
@@ -114,6 +114,15 @@ var examples = map[string]map[string]any{
 	"PATCH /api/v1/connections/{id}/templates/{template_id}": {"category": "UTILITY"},
 	"POST /api/v1/conversations/{id}/messages":               {"type": "text", "text": "probe"},
 	"POST /api/v1/messages":                                  {"connection_id": "x", "to": "+55 11 98765-1111", "type": "text", "text": "probe"},
+	"PATCH /api/v1/conversations/{id}":                       {"status": "pending", "team_id": nil, "assignee_id": nil, "label_ids": []string{}},
+	"PATCH /api/v1/messages/{id}":                            {"text": "probe"},
+	"PUT /api/v1/me/availability":                            {"availability": "away"},
+	"POST /api/v1/teams":                                     {"name": "Probe team", "member_ids": []string{}},
+	"PATCH /api/v1/teams/{id}":                               {"name": "Probe team"},
+	"POST /api/v1/labels":                                    {"name": "probe"},
+	"PATCH /api/v1/labels/{id}":                              {"name": "probe"},
+	"POST /api/v1/canned-responses":                          {"shortcut": "probe", "text": "Oi"},
+	"PATCH /api/v1/canned-responses/{id}":                    {"text": "Oi"},
 }
 
 // takesNoBody are the writes that read no JSON body (uploads are multipart
@@ -128,13 +137,16 @@ var takesNoBody = map[string]bool{
 	"POST /api/v1/connections/{id}/templates/sync":    true,
 	"POST /api/v1/connections/{id}/templates/samples": true,
 	"POST /api/v1/webhook-events/{id}/reprocess":      true,
+	"POST /api/v1/conversations/take":                 true,
+	"POST /api/v1/conversations/{id}/read":            true,
+	"POST /api/v1/conversations/{id}/attachments":     true,
 }
 
 // isIDField names body fields that hold object ids. Link tokens are secrets,
 // not ids: a wrong one is an invalid link (400), probed by the path and query
 // variants for leaks like every other field.
 func isIDField(name string) bool {
-	return name == "id" || strings.HasSuffix(name, "_id")
+	return name == "id" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_ids")
 }
 
 // TestTenantIsolationOnEveryRoute walks every registered route as the owner
@@ -172,10 +184,11 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 		m := seedMessaging(t, e, ownerA, companyA)
 		foreignIDs := []string{companyA, ownerAID, agentA, invA["id"].(string), keyA["id"].(string), auditA,
 			fieldA["id"].(string), tagA["id"].(string), contactA["id"].(string), otherContactA["id"].(string), segA["id"].(string), impA,
-			m.simulator, m.cloud, m.conversation, m.message, m.template, m.event}
+			m.simulator, m.cloud, m.conversation, m.message, m.template, m.event, m.team, m.label, m.canned, m.note}
 		secrets := append([]string{"Alpha Secret Co", "alpha.example", "Alpha integration", "Alpha Customer", "Alphaville",
 			"alpha-vip", "Alpha wording", "Alpha segment", "Alpha Imported", "98765", "99999",
-			"Alpha Phone", "Alpha hello", "alpha_welcome", "Alpha Cloud", "alpha-app-secret", "alpha-token"}, foreignIDs...)
+			"Alpha Phone", "Alpha hello", "alpha_welcome", "Alpha Cloud", "alpha-app-secret", "alpha-token",
+			"Alpha Team", "alpha-label", "Alpha canned", "alphahi", "Alpha note"}, foreignIDs...)
 
 		// Company B, whose owner and agent probe.
 		_, companyB := e.signup("Bravo Co", "bravo-owner@bravo.example")
@@ -191,7 +204,8 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 		agentB, _ := e.invite(ownerB(), "bravo-agent@bravo.example", "agent")
 
 		query := url.Values{"company_id": {companyA}, "user_id": {ownerAID}, "id": {agentA}, "cursor": {auditA},
-			"connection_id": {m.simulator}, "contact_id": {contactA["id"].(string)}}.Encode()
+			"connection_id": {m.simulator}, "contact_id": {contactA["id"].(string)}, "team_id": {m.team}, "label": {m.label},
+			"conversation_id": {m.conversation}, "assignee": {ownerAID}}.Encode()
 
 		before := snapshot(t, d, companyA)
 		routes := e.app.HTTP.Routes()
@@ -234,6 +248,9 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 							withID[k] = v
 						}
 						withID[field] = id
+						if strings.HasSuffix(field, "_ids") {
+							withID[field] = []string{id}
+						}
 						probes = append(probes, probe{"body " + field, p, withID, true})
 					}
 				}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/masteria/masteria/internal/auth"
 	"io"
 	"mime"
 	"net/http"
@@ -273,8 +274,15 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	p, _ := auth.From(r.Context())
+	if q.Get("assignee") == "me" && p.UserID == "" {
+		s.writeError(w, r, apierr.Field("assignee", "me_needs_a_person"))
+		return
+	}
 	items, next, err := s.Conversations.List(r.Context(), company(r), conversations.Query{Limit: limit, Cursor: q.Get("cursor"),
-		Status: q.Get("status"), ConnectionID: q.Get("connection_id"), ContactID: q.Get("contact_id")})
+		Status: q.Get("status"), ConnectionID: q.Get("connection_id"), ContactID: q.Get("contact_id"),
+		Assignee: q.Get("assignee"), UserID: p.UserID, TeamID: q.Get("team_id"), LabelID: q.Get("label"),
+		Q: q.Get("q"), Sort: q.Get("sort")})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -49,7 +49,10 @@ func postHook(c *client, path, secret string, body []byte) resp {
 	return c.raw("POST", path, bytes.NewReader(body), map[string]string{"X-Hub-Signature-256": fakegraph.Sign(secret, body)})
 }
 
-type messagingSeed struct{ simulator, cloud, conversation, message, template, event string }
+type messagingSeed struct {
+	simulator, cloud, conversation, message, template, event string
+	team, label, canned, note                                string
+}
 
 // seedMessaging gives a company one of every messaging object: a Simulator
 // and a Cloud connection, a conversation with a message, a template and a
@@ -78,6 +81,11 @@ func seedMessaging(t *testing.T, e *env, owner *client, companyID string) messag
 		}
 		return false
 	})
+	s.team = owner.must(201, "POST", "/api/v1/teams", map[string]any{"name": "Alpha Team", "auto_assign": false})["id"].(string)
+	s.label = owner.must(201, "POST", "/api/v1/labels", map[string]any{"name": "alpha-label", "color": "#ff0000"})["id"].(string)
+	s.canned = owner.must(201, "POST", "/api/v1/canned-responses", map[string]any{"shortcut": "alphahi", "text": "Alpha canned {{contact.name}}"})["id"].(string)
+	owner.must(200, "PATCH", "/api/v1/conversations/"+s.conversation, map[string]any{"team_id": s.team, "label_ids": []string{s.label}})
+	s.note = owner.must(201, "POST", "/api/v1/conversations/"+s.conversation+"/messages", map[string]any{"type": "note", "text": "Alpha note"})["id"].(string)
 	bad := fakegraph.MessageWebhook("1111111111", "not-a-number", "Alpha Nobody", "wamid.alpha-bad", "Alpha hello", time.Now())
 	if r := postHook(e.anon(), "/webhooks/whatsapp_cloud/"+s.cloud, "alpha-app-secret", bad); r.status != 200 {
 		t.Fatalf("seed webhook: %d %s", r.status, r.body)

@@ -44,6 +44,7 @@ var multipartRoutes = map[string]bool{
 	"POST /api/v1/contacts/import/preview":            true,
 	"POST /api/v1/contacts/import":                    true,
 	"POST /api/v1/connections/{id}/templates/samples": true,
+	"POST /api/v1/conversations/{id}/attachments":     true,
 }
 
 // Multipart says whether the route takes a file upload.
@@ -70,6 +71,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/me", Agent, false, s.me},
 		{"PATCH", "/api/v1/me", Agent, true, s.updateMe},
 		{"POST", "/api/v1/me/password", Agent, true, s.changePassword},
+		{"PUT", "/api/v1/me/availability", Agent, true, s.setAvailability},
 		{"POST", "/api/v1/companies", Agent, true, s.createCompany},
 		{"GET", "/api/v1/company", Agent, false, s.company},
 		{"PATCH", "/api/v1/company", Admin, false, s.updateCompany},
@@ -137,11 +139,31 @@ func (s *Server) Routes() []Route {
 		{"DELETE", "/api/v1/connections/{id}/templates/{template_id}", Admin, false, s.deleteTemplate},
 
 		{"GET", "/api/v1/conversations", Agent, false, s.listConversations},
+		{"GET", "/api/v1/conversations/counts", Agent, false, s.conversationCounts},
+		{"POST", "/api/v1/conversations/take", Agent, true, s.takeConversation},
 		{"GET", "/api/v1/conversations/{id}", Agent, false, s.getConversation},
+		{"PATCH", "/api/v1/conversations/{id}", Agent, false, s.updateConversation},
+		{"POST", "/api/v1/conversations/{id}/read", Agent, false, s.readConversation},
 		{"GET", "/api/v1/conversations/{id}/messages", Agent, false, s.listMessages},
 		{"POST", "/api/v1/conversations/{id}/messages", Agent, false, s.sendToConversation},
+		{"POST", "/api/v1/conversations/{id}/attachments", Agent, false, s.sendAttachment},
 		{"POST", "/api/v1/messages", Agent, false, s.sendToNumber},
+		{"PATCH", "/api/v1/messages/{id}", Agent, false, s.updateMessage},
 		{"DELETE", "/api/v1/messages/{id}", Agent, false, s.cancelMessage},
+
+		{"GET", "/api/v1/teams", Agent, false, s.listTeams},
+		{"POST", "/api/v1/teams", Admin, false, s.createTeam},
+		{"GET", "/api/v1/teams/{id}", Agent, false, s.getTeam},
+		{"PATCH", "/api/v1/teams/{id}", Admin, false, s.updateTeam},
+		{"DELETE", "/api/v1/teams/{id}", Admin, false, s.deleteTeam},
+		{"GET", "/api/v1/labels", Agent, false, s.listLabels},
+		{"POST", "/api/v1/labels", Agent, false, s.createLabel},
+		{"PATCH", "/api/v1/labels/{id}", Agent, false, s.updateLabel},
+		{"DELETE", "/api/v1/labels/{id}", Admin, false, s.deleteLabel},
+		{"GET", "/api/v1/canned-responses", Agent, false, s.listCanned},
+		{"POST", "/api/v1/canned-responses", Agent, false, s.createCanned},
+		{"PATCH", "/api/v1/canned-responses/{id}", Agent, false, s.updateCanned},
+		{"DELETE", "/api/v1/canned-responses/{id}", Agent, false, s.deleteCanned},
 		{"GET", "/api/v1/messages/{id}/media", Agent, false, s.messageMedia},
 
 		{"GET", "/api/v1/events", Agent, false, s.events},

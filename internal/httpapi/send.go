@@ -77,6 +77,10 @@ func (s *Server) sendToConversation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if in.Type == conversations.TypeNote {
+		s.addNote(w, r, conv.ID, in)
+		return
+	}
 	if in.ConnectionID != "" || in.To != "" {
 		s.writeError(w, r, apierr.BadRequest("not_here", "connection_id and to belong to POST /api/v1/messages; a conversation already has both."))
 		return

@@ -22,6 +22,9 @@ package httpapi
 
 import (
 	"context"
+	"github.com/masteria/masteria/internal/canned"
+	"github.com/masteria/masteria/internal/labels"
+	"github.com/masteria/masteria/internal/teams"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -78,6 +81,9 @@ type Deps struct {
 	Adapters      *connections.Adapters
 	Outbox        *outbox.Outbox
 	Hub           *realtime.Hub
+	Teams         *teams.Service
+	Labels        *labels.Service
+	Canned        *canned.Service
 }
 
 // Server holds what the handlers need.

@@ -51,10 +51,11 @@ func TestSimulatorOutbound(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				convID, _, err := conversations.FindOrOpen(ctx, tx, companyID, sim, contactID, time.Now(), false)
+				found, err := conversations.FindOrOpen(ctx, tx, companyID, sim, contactID, time.Now(), false)
 				if err != nil {
 					return err
 				}
+				convID := found.ID
 				msgID, _, err = conversations.Insert(ctx, tx, conversations.NewMessage{CompanyID: companyID, ConversationID: convID,
 					ContactID: contactID, ConnectionID: sim, Direction: "outbound", Type: "text", Text: "Seu pedido saiu",
 					Status: "queued", ProviderMessageID: pid, At: time.Now()})

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/masteria/masteria/internal/conversations"
 	"net/http"
 	"strconv"
 
@@ -31,8 +32,9 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, list[companies.Member]{Data: ms})
 }
 
-type roleIn struct {
-	Role companies.Role `json:"role"`
+type memberIn struct {
+	Role     *companies.Role             `json:"role"`
+	Capacity conversations.Optional[int] `json:"capacity"`
 }
 
 func (s *Server) updateMember(w http.ResponseWriter, r *http.Request) {
@@ -41,16 +43,28 @@ func (s *Server) updateMember(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var in roleIn
+	var in memberIn
 	if err := readJSON(w, r, &in); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	p, _ := auth.From(r.Context())
-	m, err := s.companies.SetRole(r.Context(), p.CompanyID, p.Role, id, in.Role)
-	if err != nil {
-		s.writeError(w, r, err)
+	if in.Role == nil && !in.Capacity.Set {
+		s.writeError(w, r, apierr.BadRequest("nothing_to_change", "Send role or capacity."))
 		return
+	}
+	p, _ := auth.From(r.Context())
+	var m companies.Member
+	if in.Role != nil {
+		if m, err = s.companies.SetRole(r.Context(), p.CompanyID, p.Role, id, *in.Role); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if in.Capacity.Set {
+		if m, err = s.companies.SetCapacity(r.Context(), p.CompanyID, id, in.Capacity.Value); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, m)
 }

@@ -64,9 +64,11 @@ func benchWebhooks(b *testing.B, d *db.DB, n int) {
 		if contactID, _, err = e.app.Contacts.Resolve(ctx, tx, companyID, "BR", "5511900000000", "Bench"); err != nil {
 			return err
 		}
-		if convID, _, err = conversations.FindOrOpen(ctx, tx, companyID, connID, contactID, time.Now(), true); err != nil {
+		found, err := conversations.FindOrOpen(ctx, tx, companyID, connID, contactID, time.Now(), true)
+		if err != nil {
 			return err
 		}
+		convID = found.ID
 		for i := range sentMessages {
 			if _, _, err := conversations.Insert(ctx, tx, conversations.NewMessage{CompanyID: companyID, ConversationID: convID, ContactID: contactID,
 				ConnectionID: connID, Direction: "outbound", Type: "text", Text: "campanha", Status: "sent",

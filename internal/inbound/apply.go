@@ -115,10 +115,11 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 		return err
 	}
 	t := at(m.Timestamp)
-	convID, opened, err := conversations.FindOrOpen(ctx, tx, a.company.ID, a.conn.ID, contactID, t, true)
+	found, err := conversations.FindOrOpen(ctx, tx, a.company.ID, a.conn.ID, contactID, t, true)
 	if err != nil {
 		return err
 	}
+	convID, opened := found.ID, found.Opened
 	c := content{Media: m.Media, Location: m.Location, Reply: m.Reply, Reaction: m.Reaction, Errors: m.Errors}
 	if len(m.Contacts) > 0 {
 		c.Contacts = m.Contacts
@@ -152,6 +153,15 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 			}
 			if wrote {
 				a.publish("contact.consent", map[string]any{"contact_id": contactID, "action": action})
+				if a.p.Conversations != nil {
+					ev := map[string]any{"event": "opted_out", "keyword": strings.ToUpper(strings.TrimSpace(m.Text))}
+					if action == "opt_in" {
+						ev["event"] = "opted_in"
+					}
+					if err := a.p.Conversations.Event(ctx, tx, a.company.ID, convID, ev); err != nil {
+						return err
+					}
+				}
 			}
 		}
 	}
@@ -167,10 +177,20 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 			return err
 		}
 	}
+	assignee := found.AssigneeID
+	if assignee == "" && found.TeamID != "" && a.p.Conversations != nil {
+		if assignee, err = a.p.Conversations.AutoAssign(ctx, tx, a.company.ID, convID, found.TeamID); err != nil {
+			return err
+		}
+	}
 	if created {
 		a.publish("contact.created", map[string]any{"contact_id": contactID})
 	}
-	a.publish("message.created", map[string]any{"conversation_id": convID, "message_id": msgID, "direction": conversations.Inbound})
+	var assigneeID any
+	if assignee != "" {
+		assigneeID = assignee
+	}
+	a.publish("message.created", map[string]any{"conversation_id": convID, "message_id": msgID, "direction": conversations.Inbound, "assignee_id": assigneeID})
 	a.publish("conversation.updated", map[string]any{"conversation_id": convID, "opened": opened})
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/masteria/masteria/internal/companies"
 	"github.com/masteria/masteria/internal/connections"
 	"github.com/masteria/masteria/internal/contacts"
+	"github.com/masteria/masteria/internal/conversations"
 	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/store/db"
 )
@@ -42,9 +43,11 @@ type Processor struct {
 	Contacts    *contacts.Service
 	Companies   *companies.Service
 	Connections *connections.Service
-	Hub         *realtime.Hub
-	Logger      *slog.Logger
-	Parsers     map[string]Parser
+	// Conversations auto-assigns and writes timeline events (nil: neither).
+	Conversations *conversations.Service
+	Hub           *realtime.Hub
+	Logger        *slog.Logger
+	Parsers       map[string]Parser
 	// FetchMedia schedules the download of a message's file, in tx.
 	FetchMedia func(ctx context.Context, tx *db.Tx, companyID, messageID string) error
 	// Templates applies a provider's template review, in tx.

@@ -11,8 +11,10 @@
 //     reason, shown in the timeline.
 //   - Limits per kind are WhatsApp's (whatsappcloud.MaxMediaSize); a link
 //     from the Simulator is held to the same limits.
-//   - Blob keys are media/<company>/<message>: erasing a contact deletes its
-//     messages' files by key.
+//   - Blob keys are media/<company>/<message> for fetched files and
+//     uploads/<company>/<random> for files agents attach (kept before the
+//     message exists, and uploaded to the provider when it leaves): erasing
+//     a contact deletes its messages' files by the key each message holds.
 package media
 
 import (
@@ -36,6 +38,7 @@ import (
 	"github.com/masteria/masteria/internal/connections"
 	"github.com/masteria/masteria/internal/conversations"
 	"github.com/masteria/masteria/internal/egress"
+	"github.com/masteria/masteria/internal/ids"
 	"github.com/masteria/masteria/internal/store/db"
 )
 
@@ -317,4 +320,62 @@ func (s *Service) Delete(ctx context.Context, keys []string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Kind says what media type a file an agent attaches is sent as: the kind
+// WhatsApp accepts its MIME type for, else a document.
+func Kind(mimeType string) string {
+	for _, kind := range []string{channel.TypeImage, channel.TypeVideo, channel.TypeAudio} {
+		if whatsappcloud.CheckMedia(kind, mimeType, 0) == nil {
+			return kind
+		}
+	}
+	if mt, _, _ := mime.ParseMediaType(mimeType); mt == "image/webp" {
+		return channel.TypeSticker
+	}
+	return channel.TypeDocument
+}
+
+// TooLarge is the refusal of an attachment over its kind's limit.
+func TooLarge(kind string) error {
+	max := whatsappcloud.MaxMediaSize[kind]
+	size := fmt.Sprintf("%d MB", max/whatsappcloud.MB)
+	if max < whatsappcloud.MB {
+		size = fmt.Sprintf("%d KB", max/1024)
+	}
+	return apierr.New(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("This file is too large: WhatsApp accepts a %s of up to %s.", kind, size))
+}
+
+// Put keeps a file an agent attaches, refusing more than its kind allows;
+// the key goes on the message, which is sent from it.
+func (s *Service) Put(ctx context.Context, companyID, kind, mimeType string, r io.Reader) (key string, size int64, err error) {
+	max := whatsappcloud.MaxMediaSize[kind]
+	key = "uploads/" + companyID + "/" + ids.New()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := s.bucket.NewWriter(wctx, key, &blob.WriterOptions{ContentType: mimeType})
+	if err != nil {
+		return "", 0, fmt.Errorf("open blob: %w", err)
+	}
+	n, err := io.Copy(w, io.LimitReader(r, max+1))
+	if err == nil && n > max {
+		err = TooLarge(kind)
+	}
+	if err == nil && n == 0 {
+		err = apierr.Field("file", "empty_file")
+	}
+	if err != nil {
+		cancel() // discards the partial blob
+		_ = w.Close()
+		return "", 0, err
+	}
+	if err := w.Close(); err != nil {
+		return "", 0, fmt.Errorf("write blob: %w", err)
+	}
+	return key, n, nil
+}
+
+// OpenKey reads a kept file by its key.
+func (s *Service) OpenKey(ctx context.Context, key string) (io.ReadCloser, error) {
+	return s.bucket.NewReader(ctx, key, nil)
 }

@@ -190,6 +190,7 @@ type job struct {
 	id, companyID, contactID string
 	out                      channel.Outbound
 	attempts                 int
+	mediaKey                 string // a file an agent attached, to upload first
 }
 
 func (d *dispatcher) run(parent context.Context) {
@@ -328,10 +329,44 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 		// A call in flight finishes even when the server is stopping:
 		// cutting it off would leave its outcome unknown.
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
-		pid, err = sender.Send(sendCtx, j.out)
+		if err = d.upload(sendCtx, sender, j); err == nil {
+			pid, err = sender.Send(sendCtx, j.out)
+		}
 		cancel()
 	}
 	d.add(d.outcome(j, pid, err))
+	return nil
+}
+
+// upload hands an attached file to the provider and sends the message by
+// the media id it answers. Nothing was sent yet when an upload fails, so a
+// failure without an answer is retried like a refusal to try later.
+func (d *dispatcher) upload(ctx context.Context, sender channel.Sender, j *job) error {
+	m := j.out.Media
+	if j.mediaKey == "" || m == nil || m.ID != "" || m.Link != "" {
+		return nil
+	}
+	up, ok := sender.(channel.Uploader)
+	if !ok {
+		return &channel.Error{Class: channel.FixRequest, Message: "This connection cannot send attached files."}
+	}
+	if d.o.Files == nil {
+		return errors.New("outbox: no file store to send attachments from")
+	}
+	r, err := d.o.Files(ctx, j.mediaKey)
+	if err != nil {
+		return &channel.Error{Class: channel.RetryLater, Status: 503, Message: "the attached file could not be read: " + err.Error()}
+	}
+	defer r.Close()
+	id, err := up.UploadMedia(ctx, r, m.Filename, m.MimeType)
+	if err != nil {
+		var ce *channel.Error
+		if errors.As(err, &ce) && ce.Status == 0 && ce.Code == 0 {
+			return &channel.Error{Class: channel.RetryLater, Status: 503, Message: "upload: " + ce.Message}
+		}
+		return err
+	}
+	m.ID = id
 	return nil
 }
 
@@ -422,7 +457,7 @@ func (d *dispatcher) pace(conn connections.Resolved) {
 // again); when none is due it says how long until the next scheduled one.
 func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	now := d.o.now().UTC()
-	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts FROM messages
+	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts, media_key FROM messages
 		WHERE connection_id = ? AND status = 'queued' AND send_at <= ? ORDER BY lane, send_at, id LIMIT 20`, d.connID, now)
 	if err != nil {
 		return nil, 0, fmt.Errorf("next messages: %w", err)
@@ -432,7 +467,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	for rows.Next() {
 		var j job
 		var content string
-		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts); err != nil {
+		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}

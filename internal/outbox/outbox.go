@@ -3,8 +3,10 @@ package outbox
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -31,7 +33,7 @@ const (
 )
 
 // Window is WhatsApp's customer service window.
-const Window = 24 * time.Hour
+const Window = conversations.Window
 
 // Message is a message to send.
 type Message struct {
@@ -43,6 +45,9 @@ type Message struct {
 	AuthorID     string
 	Out          channel.Outbound // To is filled in from the contact
 	SendAt       time.Time        // zero: as soon as possible
+	// MediaKey names a file an agent attached (package media): Out.Media
+	// has no id or link, and the file is uploaded when the message leaves.
+	MediaKey string
 }
 
 // Queued names the stored message.
@@ -66,6 +71,8 @@ type Outbox struct {
 	RetryBase time.Duration
 	// SendTimeout bounds one provider call (default 30 s).
 	SendTimeout time.Duration
+	// Files opens an attached file by its key (package media).
+	Files func(ctx context.Context, key string) (io.ReadCloser, error)
 
 	mu          sync.Mutex
 	dispatchers map[string]*dispatcher
@@ -166,16 +173,29 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		return Queued{}, err
 	}
 	m.Out.To = c.phone
-	if err := channel.Validate(m.Out); err != nil {
+	probe := m.Out
+	if m.MediaKey != "" && probe.Media != nil && probe.Media.ID == "" && probe.Media.Link == "" {
+		media := *probe.Media
+		media.ID = "attached" // stands for the upload made at dispatch
+		probe.Media = &media
+	}
+	if err := channel.Validate(probe); err != nil {
 		return Queued{}, refuse("invalid_message", err.(*channel.Error).Message)
 	}
 	now := o.now()
 	if err := check(ctx, tx, conn, m.CompanyID, m.ContactID, c, m.Out, now); err != nil {
 		return Queued{}, err
 	}
-	convID, opened, err := conversations.FindOrOpen(ctx, tx, m.CompanyID, m.ConnectionID, m.ContactID, now, false)
+	found, err := conversations.FindOrOpen(ctx, tx, m.CompanyID, m.ConnectionID, m.ContactID, now, false)
 	if err != nil {
 		return Queued{}, err
+	}
+	convID, opened := found.ID, found.Opened
+	// An agent who starts a conversation answers it.
+	if opened && m.Source == "agent" && m.AuthorID != "" {
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET assignee_id = ? WHERE id = ?`, m.AuthorID, convID); err != nil {
+			return Queued{}, fmt.Errorf("assign to the author: %w", err)
+		}
 	}
 	sendAt := m.SendAt
 	if sendAt.IsZero() {
@@ -187,6 +207,7 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		CompanyID: m.CompanyID, ConversationID: convID, ContactID: m.ContactID, ConnectionID: m.ConnectionID,
 		Direction: conversations.Outbound, Type: m.Out.Type, Text: text(m.Out), Content: stored, Status: channel.StatusQueued,
 		ReplyTo: m.Out.ReplyTo, At: now, Lane: int(m.Lane), Source: m.Source, AuthorID: m.AuthorID, SendAt: sendAt,
+		MediaKey: m.MediaKey, MediaStatus: mediaStatus(m.MediaKey),
 	})
 	if err != nil {
 		return Queued{}, err
@@ -201,6 +222,13 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		}
 	})
 	return Queued{MessageID: msgID, ConversationID: convID}, nil
+}
+
+func mediaStatus(key string) string {
+	if key == "" {
+		return ""
+	}
+	return "stored"
 }
 
 // Cancel withdraws a queued message (send later) before it leaves.
@@ -240,4 +268,86 @@ func (o *Outbox) Wake(connectionID string) {
 	case o.tendC <- struct{}{}:
 	default:
 	}
+}
+
+// Change is an edit of a scheduled message.
+type Change struct {
+	Text   *string    `json:"text"`
+	SendAt *time.Time `json:"send_at"`
+}
+
+// editMargin keeps an edit away from the moment a message leaves: the
+// dispatcher reads a due message's content before it claims it.
+const editMargin = 10 * time.Second
+
+// Reschedule edits a message that waits for its time (send later): its
+// text (text messages only) and when it leaves.
+func (o *Outbox) Reschedule(ctx context.Context, companyID, messageID string, c Change) error {
+	if !ids.Valid(messageID) {
+		return apierr.NotFound()
+	}
+	if c.Text == nil && c.SendAt == nil {
+		return apierr.BadRequest("nothing_to_change", "Send text or send_at.")
+	}
+	var connID string
+	err := o.db.InTx(ctx, func(tx *db.Tx) error {
+		var typ, status, content string
+		var sendAt db.Time
+		var conn sql.NullString
+		err := tx.QueryRow(ctx, `SELECT type, status, content, send_at, connection_id FROM messages WHERE company_id = ? AND id = ? AND direction = 'outbound'`,
+			companyID, messageID).Scan(&typ, &status, &content, &sendAt, &conn)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apierr.NotFound()
+		}
+		if err != nil {
+			return fmt.Errorf("message: %w", err)
+		}
+		now := o.now()
+		if status != channel.StatusQueued || sendAt.Before(now.Add(editMargin)) {
+			return apierr.Conflict("already_sent", "This message is leaving or already left; it can no longer be changed.")
+		}
+		connID = conn.String
+		newAt := sendAt.Time
+		if c.SendAt != nil {
+			if c.SendAt.After(now.Add(90 * 24 * time.Hour)) {
+				return apierr.Field("send_at", "too_far")
+			}
+			newAt = c.SendAt.UTC()
+			if newAt.Before(now) {
+				newAt = now.UTC()
+			}
+		}
+		text := ""
+		if c.Text != nil {
+			if typ != channel.TypeText {
+				return apierr.Field("text", "only_text_messages")
+			}
+			var out channel.Outbound
+			if err := json.Unmarshal([]byte(content), &out); err != nil {
+				return fmt.Errorf("message content: %w", err)
+			}
+			out.Text = *c.Text
+			probe := out
+			probe.To = "+5511999999999" // the recipient was checked when it was queued
+			if err := channel.Validate(probe); err != nil {
+				return refuse("invalid_message", err.(*channel.Error).Message)
+			}
+			b, _ := json.Marshal(out)
+			content, text = string(b), out.Text
+		}
+		q := `UPDATE messages SET send_at = ?, content = ? WHERE id = ? AND status = 'queued'`
+		args := []any{newAt, content, messageID}
+		if c.Text != nil {
+			q = `UPDATE messages SET send_at = ?, content = ?, text = ? WHERE id = ? AND status = 'queued'`
+			args = []any{newAt, content, text, messageID}
+		}
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("reschedule: %w", err)
+		}
+		return nil
+	})
+	if err == nil && connID != "" {
+		o.Wake(connID)
+	}
+	return err
 }
