@@ -493,32 +493,59 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 	owner, companyID := e.signup("Inbox Co", "owner@inbox.example")
 	connID := owner.must(201, "POST", "/api/v1/connections", map[string]any{"type": "whatsapp_cloud", "name": "C",
 		"config": map[string]any{"phone_number_id": "123456789", "waba_id": "987654321", "access_token": "t", "app_secret": "s"}})["id"].(string)
+	ownerID := owner.must(200, "GET", "/api/v1/me", nil)["user"].(map[string]any)["id"].(string)
+	// Four agents (the owner one of them) share the conversations; a team
+	// holds them; two labels, one on 30% of conversations, one on 1%.
+	agents := []string{ownerID}
+	for i := range 3 {
+		_, id := e.invite(owner, fmt.Sprintf("agent%d@inbox.example", i), "agent")
+		agents = append(agents, id)
+	}
+	teamID := owner.must(201, "POST", "/api/v1/teams", map[string]any{"name": "Suporte", "auto_assign": false, "member_ids": agents})["id"].(string)
+	common := owner.must(201, "POST", "/api/v1/labels", map[string]any{"name": "pedido", "color": "#2563eb"})["id"].(string)
+	rare := owner.must(201, "POST", "/api/v1/labels", map[string]any{"name": "vip", "color": "#16a34a"})["id"].(string)
 
 	ctx := context.Background()
 	const perConversation = 50
 	nConv := max(1, total/perConversation)
 	seedStart := time.Now()
-	contactIDs, convIDs := make([]string, nConv), make([]string, nConv)
+	contactIDs, convIDs, assignee := make([]string, nConv), make([]string, nConv), make([]any, nConv)
 	base := time.Now().UTC().Add(-time.Duration(total) * time.Second)
+	texts := []string{"Oi, tudo bem?", "Quero saber do meu pedido", "Qual o prazo de entrega?", "Obrigado!", "Pode me mandar o boleto?"}
 	{
-		var contactRows, addrRows, convRows [][]any
+		var contactRows, addrRows, convRows, labelRows [][]any
 		now := time.Now().UTC()
 		for c := range nConv {
 			contactIDs[c], convIDs[c] = ids.New(), ids.New()
 			phone := fmt.Sprintf("+55119%08d", c)
-			contactRows = append(contactRows, []any{contactIDs[c], companyID, phone, fmt.Sprintf("Pessoa %d", c), "pessoa " + phone, now, now})
+			name := fmt.Sprintf("Pessoa %d", c)
+			contactRows = append(contactRows, []any{contactIDs[c], companyID, phone, name, strings.ToLower(name + " " + phone + " "), now, now})
 			addrRows = append(addrRows, []any{companyID, contactIDs[c], "phone", phone, now})
+			// 70% resolved (each by an agent), 20% open and 10% pending,
+			// of which a third wait unassigned in the queue.
 			status := "resolved"
+			var resolvedAt any = base.Add(time.Duration(total-nConv+c+1) * time.Second)
 			switch c % 10 {
 			case 0, 1:
-				status = "open"
+				status, resolvedAt = "open", nil
 			case 2:
-				status = "pending"
+				status, resolvedAt = "pending", nil
 			}
-			// The last message of conversation c is number total-nConv+c.
+			assignee[c] = agents[c%len(agents)]
+			if status != "resolved" && c%3 == 0 {
+				assignee[c] = nil
+			}
+			// The last message of conversation c is number total-nConv+c,
+			// an inbound one.
 			last := base.Add(time.Duration(total-nConv+c) * time.Second)
-			var lastIn any = last.Add(-time.Second)
-			convRows = append(convRows, []any{convIDs[c], companyID, connID, contactIDs[c], status, c % 4, last, lastIn, now, now})
+			convRows = append(convRows, []any{convIDs[c], companyID, connID, contactIDs[c], status, c % 4, last, last,
+				fmt.Sprintf("20261125-%06d", c+1), assignee[c], teamID, resolvedAt, "text", texts[(total-nConv+c)%len(texts)], "inbound", now, now})
+			if c%10 < 3 {
+				labelRows = append(labelRows, []any{convIDs[c], common, companyID})
+			}
+			if c%100 == 7 {
+				labelRows = append(labelRows, []any{convIDs[c], rare, companyID})
+			}
 		}
 		err := d.InTx(ctx, func(tx *db.Tx) error {
 			if err := db.BulkLoad(ctx, tx); err != nil {
@@ -530,40 +557,38 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 			if err := db.CopyRows(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows); err != nil {
 				return err
 			}
-			return db.CopyRows(ctx, tx, "conversations", []string{"id", "company_id", "connection_id", "contact_id", "status", "unread_count",
-				"last_message_at", "last_inbound_at", "created_at", "updated_at"}, convRows)
+			if err := db.CopyRows(ctx, tx, "conversations", []string{"id", "company_id", "connection_id", "contact_id", "status", "unread_count",
+				"last_message_at", "last_inbound_at", "protocol", "assignee_id", "team_id", "resolved_at", "last_message_type", "last_message_text",
+				"last_message_direction", "created_at", "updated_at"}, convRows); err != nil {
+				return err
+			}
+			return db.CopyRows(ctx, tx, "conversation_labels", []string{"conversation_id", "label_id", "company_id"}, labelRows)
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
 	const batch = 50_000
-	texts := []string{"Oi, tudo bem?", "Quero saber do meu pedido", "Qual o prazo de entrega?", "Obrigado!", "Pode me mandar o boleto?"}
 	for start := 0; start < total; start += batch {
 		rows := make([][]any, 0, batch)
 		for k := start; k < min(start+batch, total); k++ {
 			c := k % nConv
 			at := base.Add(time.Duration(k) * time.Second)
-			dir, status := "inbound", "received"
-			var sentAt, readAt any
-			if k/nConv%2 == 0 { // the last message is inbound (see lastIn above)
-				dir, status, sentAt, readAt = "outbound", "read", at, at
-			}
-			if k/nConv == perConversation-1 {
-				dir, status, sentAt, readAt = "inbound", "received", nil, nil
-			}
-			if k/nConv == perConversation-2 {
-				dir, status, sentAt, readAt = "outbound", "read", at, at
+			// Inbound and agents' answers take turns; the last is inbound.
+			dir, status, source := "inbound", "received", ""
+			var sentAt, readAt, author any
+			if (perConversation-1-k/nConv)%2 == 1 {
+				dir, status, source, sentAt, readAt, author = "outbound", "read", "agent", at, at, assignee[c]
 			}
 			rows = append(rows, []any{ids.New(), companyID, convIDs[c], contactIDs[c], connID, dir, "text", texts[k%len(texts)], "{}", status,
-				fmt.Sprintf("wamid.seed.%d", k), "", "", 0, "", sentAt, readAt, at})
+				fmt.Sprintf("wamid.seed.%d", k), "", "", 0, source, author, sentAt, readAt, at})
 		}
 		err := d.InTx(ctx, func(tx *db.Tx) error {
 			if err := db.BulkLoad(ctx, tx); err != nil {
 				return err
 			}
 			return db.CopyRows(ctx, tx, "messages", []string{"id", "company_id", "conversation_id", "contact_id", "connection_id", "direction", "type", "text",
-				"content", "status", "provider_message_id", "reply_to", "media_status", "lane", "source", "sent_at", "read_at", "created_at"}, rows)
+				"content", "status", "provider_message_id", "reply_to", "media_status", "lane", "source", "author_id", "sent_at", "read_at", "created_at"}, rows)
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -617,7 +642,23 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 			return "/api/v1/conversations/" + pick[i%len(pick)] + "/messages?cursor=" + url.QueryEscape(msgCursors[i%len(pick)])
 		}},
 	}
-	pages = append(pages, inboxFilterPages(b, e, owner)...)
+	// The inbox's tabs and filters (docs/inbox-api.md).
+	for _, f := range []struct{ name, query string }{
+		{"list_mine", "assignee=me"},
+		{"list_unassigned", "assignee=unassigned"},
+		{"list_mine_open", "assignee=me&status=open"},
+		{"list_team", "team_id=" + teamID},
+		{"list_label", "label=" + common},
+		{"list_label_rare", "label=" + rare},
+		{"list_oldest_unassigned", "sort=oldest&assignee=unassigned&status=open"},
+		{"search_contact", "q=" + url.QueryEscape(fmt.Sprintf("Pessoa %d", nConv/2))},
+		{"search_text", "q=boleto"},
+		{"search_missing", "q=" + url.QueryEscape("nada disso")},
+	} {
+		pages = append(pages, benchPage{f.name, func(int) string { return "/api/v1/conversations?" + f.query }})
+	}
+	// Not a page, but every inbox load asks for it: the tabs' counts.
+	pages = append(pages, benchPage{"counts", func(int) string { return "/api/v1/conversations/counts" }})
 
 	b.ResetTimer()
 	for _, p := range pages {
@@ -639,12 +680,6 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 	b.ReportMetric(float64(total), "messages")
 	b.ReportMetric(seeded.Seconds(), "seed_s")
 	reportLoad(b)
-}
-
-// inboxFilterPages are the list's inbox filters (assignee, label), once
-// the API has them: none yet.
-func inboxFilterPages(b *testing.B, e *env, owner *client) []benchPage {
-	return nil
 }
 
 // benchPage is one API page the inbox benchmark times.
