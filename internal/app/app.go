@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/masteria/masteria/internal/campaigns"
 	"github.com/masteria/masteria/internal/canned"
 	"github.com/masteria/masteria/internal/labels"
 	"github.com/masteria/masteria/internal/teams"
@@ -62,6 +63,7 @@ type App struct {
 	Teams         *teams.Service
 	Labels        *labels.Service
 	Canned        *canned.Service
+	Campaigns     *campaigns.Service
 	Templates     *templates.Service
 	Media         *media.Service
 	Hub           *realtime.Hub
@@ -186,14 +188,18 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, Timeout: 5 * time.Minute, MaxBodyBytes: 110 << 20}), a.Jobs, logger)
 	mediaWorker.Service = a.Media
 	a.Inbound.FetchMedia = a.Media.Enqueue
-	a.Outbox.Files = a.Media.OpenKey
+	a.Outbox.Files, a.Outbox.DeleteFiles = a.Media.OpenKey, a.Media.Delete
 	a.Conversations.MarkRead = func(ctx context.Context, tx *db.Tx, companyID, messageID string) error {
 		return outbox.EnqueueMarkRead(ctx, tx, a.Jobs, companyID, messageID)
 	}
 	a.Teams, a.Labels, a.Canned = teams.NewService(d), labels.NewService(d), canned.NewService(d)
+	a.Campaigns = campaigns.NewService(d, a.Connections, a.Contacts, a.Outbox, a.Hub, logger)
+	a.Contacts.Progress = func(companyID, importID, status string) {
+		a.Hub.Publish(companyID, realtime.Event{Type: "import.progress", Data: map[string]any{"import_id": importID, "status": status}})
+	}
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
 		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub,
-		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned},
+		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned, Campaigns: a.Campaigns},
 		logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 			CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil
@@ -249,6 +255,7 @@ func (a *App) RunMessaging(ctx, intakeCtx context.Context) {
 	a.messaging.Go(func() { a.Inbound.Run(ctx) })
 	a.messaging.Go(func() { a.Outbox.Run(ctx) })
 	a.messaging.Go(func() { a.Conversations.RunWaker(ctx, 15*time.Second, a.logger) })
+	a.messaging.Go(func() { a.Campaigns.Run(ctx) })
 	if a.bridge != nil {
 		a.messaging.Go(func() { a.bridge.Run(ctx) })
 	}

@@ -65,7 +65,9 @@ type Company struct {
 	// whether picking one is required.
 	ClosingReasons        []string `json:"closing_reasons"`
 	ClosingReasonRequired bool     `json:"closing_reason_required"`
-	CreatedAt             db.Time  `json:"created_at"`
+	// Marketing campaigns skip contacts with no recorded opt-in.
+	CampaignsRequireOptIn bool    `json:"campaigns_require_opt_in"`
+	CreatedAt             db.Time `json:"created_at"`
 }
 
 // Ref is how other objects name a company.
@@ -103,6 +105,7 @@ type Settings struct {
 	OptInKeywords         *[]string   `json:"optin_keywords"`
 	ClosingReasons        *[]string   `json:"closing_reasons"`
 	ClosingReasonRequired *bool       `json:"closing_reason_required"`
+	CampaignsRequireOptIn *bool       `json:"campaigns_require_opt_in"`
 }
 
 // CheckName validates a company name.
@@ -254,7 +257,7 @@ func (s *Service) Create(ctx context.Context, userID, name string) (Company, err
 
 const sqlCompany = `
 SELECT id, name, time_zone, default_country, business_hours, optout_keywords, optin_keywords,
-       closing_reasons, closing_reason_required, created_at
+       closing_reasons, closing_reason_required, campaigns_require_opt_in, created_at
   FROM companies
  WHERE id = ?`
 
@@ -267,7 +270,7 @@ func get(ctx context.Context, q db.Querier, companyID string) (Company, error) {
 	var c Company
 	var hours, optout, optin, reasons string
 	err := q.QueryRow(ctx, sqlCompany, companyID).Scan(&c.ID, &c.Name, &c.TimeZone, &c.DefaultCountry, &hours, &optout, &optin,
-		&reasons, &c.ClosingReasonRequired, &c.CreatedAt)
+		&reasons, &c.ClosingReasonRequired, &c.CampaignsRequireOptIn, &c.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Company{}, apierr.NotFound()
 	}
@@ -358,14 +361,17 @@ func (s *Service) Update(ctx context.Context, companyID string, in Settings) (Co
 		if in.ClosingReasonRequired != nil && *in.ClosingReasonRequired != c.ClosingReasonRequired {
 			c.ClosingReasonRequired, changed["closing_reason_required"] = *in.ClosingReasonRequired, *in.ClosingReasonRequired
 		}
+		if in.CampaignsRequireOptIn != nil && *in.CampaignsRequireOptIn != c.CampaignsRequireOptIn {
+			c.CampaignsRequireOptIn, changed["campaigns_require_opt_in"] = *in.CampaignsRequireOptIn, *in.CampaignsRequireOptIn
+		}
 		hours, _ := json.Marshal(c.BusinessHours)
 		optout, _ := json.Marshal(c.OptOutKeywords)
 		optin, _ := json.Marshal(c.OptInKeywords)
 		reasons, _ := json.Marshal(c.ClosingReasons)
 		if _, err := tx.Exec(ctx, `UPDATE companies SET name = ?, time_zone = ?, default_country = ?, business_hours = ?,
-			optout_keywords = ?, optin_keywords = ?, closing_reasons = ?, closing_reason_required = ?, updated_at = ?
+			optout_keywords = ?, optin_keywords = ?, closing_reasons = ?, closing_reason_required = ?, campaigns_require_opt_in = ?, updated_at = ?
 			WHERE id = ?`, c.Name, c.TimeZone, c.DefaultCountry, string(hours), string(optout), string(optin),
-			string(reasons), c.ClosingReasonRequired, db.Now(), companyID); err != nil {
+			string(reasons), c.ClosingReasonRequired, c.CampaignsRequireOptIn, db.Now(), companyID); err != nil {
 			return fmt.Errorf("update company: %w", err)
 		}
 		out = c

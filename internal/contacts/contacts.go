@@ -115,6 +115,9 @@ type Service struct {
 	logger    *slog.Logger
 	hashKey   []byte
 	imports   importDeps
+	// Progress, when set, hears that an import committed a batch or ended
+	// (status running, completed or failed): the live import.progress event.
+	Progress func(companyID, importID, status string)
 }
 
 // NewService returns a Service. hashKey keys the suppression hashes.

@@ -235,6 +235,7 @@ func (s *Service) importBatch(ctx context.Context, a ImportArgs, run *importRun,
 		if k, _ := res.RowsAffected(); k == 0 {
 			return errors.New("import batch already applied")
 		}
+		tx.AfterCommit(func() { s.progress(a, "running") })
 		return nil
 	})
 }

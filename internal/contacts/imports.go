@@ -539,8 +539,16 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		db.Now(), a.CompanyID, a.ImportID)
 	if err == nil {
 		_ = s.imports.bucket.Delete(ctx, key)
+		s.progress(a, "completed")
 	}
 	return err
+}
+
+// progress tells live clients an import moved (import.progress).
+func (s *Service) progress(a ImportArgs, status string) {
+	if s.Progress != nil {
+		s.Progress(a.CompanyID, a.ImportID, status)
+	}
 }
 
 func (s *Service) failImport(ctx context.Context, a ImportArgs, msg string) error {
@@ -549,6 +557,7 @@ func (s *Service) failImport(ctx context.Context, a ImportArgs, msg string) erro
 	if err != nil {
 		return err
 	}
+	s.progress(a, "failed")
 	return river.JobCancel(errors.New(msg))
 }
 

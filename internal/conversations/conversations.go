@@ -1,17 +1,35 @@
 // Package conversations owns conversations and their messages: the timeline
-// both message paths write to. The inbound worker opens conversations and
-// stores what contacts send; the outbox (later) stores what goes out; the
-// API reads both.
+// both message paths write to, and the shared inbox's work on it. The
+// inbound worker opens conversations and stores what contacts send; the
+// outbox stores what goes out; agents assign, label, snooze and resolve.
 //
 // Decisions:
 //   - One open conversation per (connection, contact): "open" here means any
 //     status but resolved, enforced by a unique partial index. A message to a
 //     resolved conversation opens a new one, so each conversation is one
-//     service episode (a protocol, as Brazilian customer service expects).
+//     service episode with its own protocol number (sequential per company,
+//     the opening date in the company's time zone first: 20261125-000042).
 //   - A new inbound message moves a pending or snoozed conversation back to
-//     open.
-//   - Lists: conversations by last activity, newest first; messages newest
-//     first by id (ids are time-ordered). Cursors are opaque strings.
+//     open; a snooze with a time ends by the waker (every instance runs it;
+//     it is idempotent).
+//   - Notes and system events (assigned, resolved, snoozed, opted out, ...)
+//     are messages with status "internal": they sit in the timeline in
+//     order, are never picked by the outbox (it takes "queued" only), and do
+//     not count as activity (last message, unread). An event keeps the names
+//     it mentions, so the timeline reads right after a rename.
+//   - Unread is per conversation and reset by whoever opens it, which also
+//     sends the provider a read receipt (a durable job); "unread per agent"
+//     is the count of unread conversations on each inbox tab (mine,
+//     unassigned, all).
+//   - Search (q) matches the contact's name or number, the exact protocol,
+//     or words in the messages; it scans the company's messages, which the
+//     list's other filters keep cheap.
+//   - Any member may assign, label and resolve any conversation (as in
+//     Chatwoot): the inbox is the team's, and the audit trail is the
+//     timeline itself.
+//   - Lists: conversations by last activity, newest first, or by creation,
+//     oldest first (the queue); messages newest first by id (ids are
+//     time-ordered). Cursors are opaque strings.
 //   - Message content beyond type and text (media, location, buttons, the
 //     template used, the provider's raw JSON for unknown types) is one JSON
 //     object, because each type has its own shape and nothing filters on it.

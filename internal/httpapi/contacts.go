@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"github.com/masteria/masteria/internal/realtime"
 	"net/http"
 	"strings"
 
@@ -124,7 +125,16 @@ func (s *Server) updateContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.publish(r, "contact.updated", map[string]any{"contact_id": id})
 	writeJSON(w, http.StatusOK, c)
+}
+
+// publish tells the company's live clients what a request changed, after
+// the service committed it.
+func (s *Server) publish(r *http.Request, typ string, data map[string]any) {
+	if s.Hub != nil {
+		s.Hub.Publish(company(r), realtime.Event{Type: typ, Data: data})
+	}
 }
 
 func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +142,7 @@ func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.publish(r, "contact.deleted", map[string]any{"contact_id": r.PathValue("id")})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -165,6 +176,8 @@ func (s *Server) mergeContact(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.publish(r, "contact.updated", map[string]any{"contact_id": id})
+	s.publish(r, "contact.deleted", map[string]any{"contact_id": in.OtherID, "merged_into": id})
 	writeJSON(w, http.StatusOK, c)
 }
 
@@ -193,6 +206,7 @@ func (s *Server) recordConsent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.publish(r, "contact.updated", map[string]any{"contact_id": id})
 	writeJSON(w, http.StatusCreated, ev)
 }
 

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"github.com/masteria/masteria/internal/auth"
+	"github.com/masteria/masteria/internal/companies"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,6 +14,10 @@ import (
 	"github.com/masteria/masteria/internal/apierr"
 	"github.com/masteria/masteria/internal/realtime"
 )
+
+// adminEvents go only to admins and owners, who alone may act on them
+// (imports and connecting numbers are admin work).
+var adminEvents = map[string]bool{"import.progress": true, "connection.qr": true}
 
 // events is the live feed: a WebSocket that sends the company's events as
 // JSON text frames {"id","type","data"}. The browser authenticates with its
@@ -38,6 +44,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered (not a WebSocket request, or another origin)
 	}
 	defer c.CloseNow()
+	p, _ := auth.From(r.Context())
+	admin := p.Role.AtLeast(companies.Admin)
 	sub, missed := s.Hub.Subscribe(company(r), 256, since)
 	defer sub.Close()
 	ctx := c.CloseRead(r.Context()) // the client only listens; its close ends ctx
@@ -68,6 +76,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case ev, ok := <-sub.C:
 			if !ok {
 				return
+			}
+			if adminEvents[ev.Type] && !admin {
+				continue
 			}
 			if err := write(ev); err != nil {
 				return

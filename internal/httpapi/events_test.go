@@ -130,3 +130,50 @@ func jsonNumber(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
 }
+
+// TestLiveEventsAreRoleAware proves admin-only events (import progress)
+// reach admins and not agents, while inbox events reach both.
+func TestLiveEventsAreRoleAware(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		e.startJobs()
+		owner, _ := e.signup("Roles Co", "owner@roles.example")
+		agent, _ := e.invite(owner, "agent@roles.example", "agent")
+		ows, _, err := dialEvents(t, e, owner, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ows.CloseNow()
+		aws, _, err := dialEvents(t, e, agent, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer aws.CloseNow()
+
+		importCSV(t, owner, "Nome;Telefone\nAna;(11) 98888-1234\n", nil)
+		if ev := next(t, ows, "import.progress"); ev.Data["import_id"] == "" {
+			t.Fatalf("event = %+v", ev)
+		}
+		next(t, ows, "import.progress") // completed
+		// A later event the agent may see: everything before it was
+		// either delivered or filtered.
+		bia := owner.must(201, "POST", "/api/v1/contacts", map[string]any{"phone": "+55 11 97777-1234"})
+		owner.must(200, "PATCH", "/api/v1/contacts/"+bia["id"].(string), map[string]any{"name": "Bia"})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for {
+			_, b, err := aws.Read(ctx)
+			if err != nil {
+				t.Fatalf("agent feed: %v", err)
+			}
+			var ev liveEvent
+			_ = json.Unmarshal(b, &ev)
+			if ev.Type == "import.progress" {
+				t.Fatal("an agent received import progress")
+			}
+			if ev.Type == "contact.updated" {
+				break
+			}
+		}
+	})
+}

@@ -15,7 +15,6 @@ import (
 	"github.com/masteria/masteria/internal/labels"
 	"github.com/masteria/masteria/internal/media"
 	"github.com/masteria/masteria/internal/outbox"
-	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/store/db"
 	"github.com/masteria/masteria/internal/teams"
 )
@@ -227,7 +226,7 @@ func (s *Server) setAvailability(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	s.Hub.Publish(company(r), realtime.Event{Type: "member.availability", Data: map[string]any{"user_id": user, "availability": in.Availability}})
+	s.publish(r, "member.availability", map[string]any{"user_id": user, "availability": in.Availability})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -166,6 +166,20 @@ func (s *Server) Routes() []Route {
 		{"DELETE", "/api/v1/canned-responses/{id}", Agent, false, s.deleteCanned},
 		{"GET", "/api/v1/messages/{id}/media", Agent, false, s.messageMedia},
 
+		{"GET", "/api/v1/campaigns", Agent, false, s.listCampaigns},
+		{"POST", "/api/v1/campaigns", Admin, false, s.createCampaign},
+		{"GET", "/api/v1/campaigns/{id}", Agent, false, s.getCampaign},
+		{"PATCH", "/api/v1/campaigns/{id}", Admin, false, s.updateCampaign},
+		{"DELETE", "/api/v1/campaigns/{id}", Admin, false, s.deleteCampaign},
+		{"POST", "/api/v1/campaigns/{id}/start", Admin, false, s.campaignAction("start")},
+		{"POST", "/api/v1/campaigns/{id}/pause", Admin, false, s.campaignAction("pause")},
+		{"POST", "/api/v1/campaigns/{id}/resume", Admin, false, s.campaignAction("resume")},
+		{"POST", "/api/v1/campaigns/{id}/cancel", Admin, false, s.campaignAction("cancel")},
+		{"POST", "/api/v1/campaigns/{id}/duplicate", Admin, false, s.campaignAction("duplicate")},
+		{"POST", "/api/v1/campaigns/{id}/test", Admin, false, s.testCampaign},
+		{"GET", "/api/v1/campaigns/{id}/recipients", Agent, false, s.campaignRecipients},
+		{"GET", "/api/v1/campaigns/{id}/report.csv", Agent, false, s.campaignReport},
+
 		{"GET", "/api/v1/events", Agent, false, s.events},
 
 		{"GET", "/api/v1/webhook-events", Admin, false, s.listWebhookEvents},

@@ -22,6 +22,7 @@ package httpapi
 
 import (
 	"context"
+	"github.com/masteria/masteria/internal/campaigns"
 	"github.com/masteria/masteria/internal/canned"
 	"github.com/masteria/masteria/internal/labels"
 	"github.com/masteria/masteria/internal/teams"
@@ -84,6 +85,7 @@ type Deps struct {
 	Teams         *teams.Service
 	Labels        *labels.Service
 	Canned        *canned.Service
+	Campaigns     *campaigns.Service
 }
 
 // Server holds what the handlers need.

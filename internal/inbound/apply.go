@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/masteria/masteria/internal/campaigns/recipient"
 	"strconv"
 	"strings"
 	"time"
@@ -140,6 +141,9 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 		return err
 	}
 	if err := contacts.TouchInbound(ctx, tx, a.company.ID, contactID, t); err != nil {
+		return err
+	}
+	if err := recipient.Replied(ctx, tx, a.company.ID, a.conn.ID, contactID, t); err != nil {
 		return err
 	}
 	if m.Type == channel.TypeText || m.Type == channel.TypeButton {
@@ -293,6 +297,9 @@ func applyStatus(ctx context.Context, tx *db.Tx, msgID, status, code, reason str
 	}
 	if now != status {
 		return nil, nil
+	}
+	if err := recipient.Mirror(ctx, tx, msgID, status, code, reason, t); err != nil {
+		return nil, err
 	}
 	return &realtime.Event{Type: "message.status", Data: map[string]any{
 		"message_id": msgID, "conversation_id": convID, "status": status, "error_code": code,

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/masteria/masteria/internal/campaigns/recipient"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"strconv"
 	"sync"
@@ -37,6 +39,21 @@ func DefaultRate(typ string) (perSecond float64, burst int) {
 		return 80, 80 // Meta's default throughput per number
 	}
 	return 50, 50
+}
+
+// RateOf is the pace a connection sends at: its settings, else its type's
+// default.
+func RateOf(conn connections.Connection) (perSec float64, burst int) {
+	perSec, burst = DefaultRate(conn.Type)
+	st := conn.Settings()
+	if st.MessagesPerSecond > 0 {
+		perSec = st.MessagesPerSecond
+		burst = max(1, int(perSec))
+	}
+	if st.Burst > 0 {
+		burst = st.Burst
+	}
+	return perSec, burst
 }
 
 // Run keeps a dispatcher running for every active connection whose lease
@@ -232,9 +249,32 @@ func (d *dispatcher) run(parent context.Context) {
 // reconcile fails the rows a crash left in flight: never re-sent blindly.
 func (d *dispatcher) reconcile(ctx context.Context) error {
 	now := d.o.now().UTC()
-	_, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'failed', failed_at = ?, status_at = ?, error_code = ?, error_reason = ?
-		WHERE connection_id = ? AND status = 'sending'`, now, now, interrupted, interruptMsg, d.connID)
-	return err
+	return d.o.db.InTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE messages SET status = 'failed', failed_at = ?, status_at = ?, error_code = ?, error_reason = ?
+			WHERE connection_id = ? AND status = 'sending' RETURNING id`, now, now, interrupted, interruptMsg, d.connID)
+		if err != nil {
+			return err
+		}
+		var failed []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			failed = append(failed, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range failed {
+			if err := recipient.Mirror(ctx, tx, id, channel.StatusFailed, interrupted, interruptMsg, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // idle waits for a wake-up, the next scheduled send, or a second.
@@ -358,7 +398,15 @@ func (d *dispatcher) upload(ctx context.Context, sender channel.Sender, j *job) 
 		return &channel.Error{Class: channel.RetryLater, Status: 503, Message: "the attached file could not be read: " + err.Error()}
 	}
 	defer r.Close()
-	id, err := up.UploadMedia(ctx, r, m.Filename, m.MimeType)
+	name := m.Filename
+	if name == "" {
+		// Only documents carry a name to show; the upload needs one anyway.
+		name = "attachment"
+		if exts, _ := mime.ExtensionsByType(m.MimeType); len(exts) > 0 {
+			name += exts[0]
+		}
+	}
+	id, err := up.UploadMedia(ctx, r, name, m.MimeType)
 	if err != nil {
 		var ce *channel.Error
 		if errors.As(err, &ce) && ce.Status == 0 && ce.Code == 0 {
@@ -434,15 +482,7 @@ func (d *dispatcher) flusher(ctx context.Context) {
 
 // pace keeps the limiter in step with the connection's settings.
 func (d *dispatcher) pace(conn connections.Resolved) {
-	perSec, burst := DefaultRate(conn.Type)
-	st := conn.Settings()
-	if st.MessagesPerSecond > 0 {
-		perSec = st.MessagesPerSecond
-		burst = max(1, int(perSec))
-	}
-	if st.Burst > 0 {
-		burst = st.Burst
-	}
+	perSec, burst := RateOf(conn.Connection)
 	if d.limiter == nil {
 		d.limiter = rate.NewLimiter(rate.Limit(perSec), burst)
 	} else if perSec != d.perSec || burst != d.burst {
@@ -607,6 +647,9 @@ func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, er
 			return nil, nil // reconciled meanwhile by a new lease holder
 		}
 		status(channel.StatusSent, "")
+		if err := recipient.Mirror(ctx, tx, r.msgID, channel.StatusSent, "", "", r.at); err != nil {
+			return nil, err
+		}
 		if err := contacts.TouchOutbound(ctx, tx, r.companyID, r.contactID, r.at); err != nil {
 			return nil, err
 		}
@@ -635,6 +678,9 @@ func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, er
 			return nil, fmt.Errorf("record failure: %w", err)
 		}
 		status(channel.StatusFailed, r.code)
+		if err := recipient.Mirror(ctx, tx, r.msgID, channel.StatusFailed, r.code, r.reason, r.at); err != nil {
+			return nil, err
+		}
 		if r.marketingStop && d.o.Contacts != nil {
 			if _, err := d.o.Contacts.RecordConsentTx(ctx, tx, r.companyID, r.contactID, contacts.ConsentInput{
 				Action: "opt_out", Source: "provider", Channel: channel.WhatsAppCloud, Reason: "marketing_messages stopped (WhatsApp error 131050)",

@@ -71,8 +71,10 @@ type Outbox struct {
 	RetryBase time.Duration
 	// SendTimeout bounds one provider call (default 30 s).
 	SendTimeout time.Duration
-	// Files opens an attached file by its key (package media).
-	Files func(ctx context.Context, key string) (io.ReadCloser, error)
+	// Files opens an attached file by its key, DeleteFiles removes files
+	// (package media).
+	Files       func(ctx context.Context, key string) (io.ReadCloser, error)
+	DeleteFiles func(ctx context.Context, keys []string) error
 
 	mu          sync.Mutex
 	dispatchers map[string]*dispatcher
@@ -231,26 +233,34 @@ func mediaStatus(key string) string {
 	return "stored"
 }
 
-// Cancel withdraws a queued message (send later) before it leaves.
+// Cancel withdraws a queued message (send later) before it leaves; a file
+// attached to it is deleted too.
 func (o *Outbox) Cancel(ctx context.Context, companyID, messageID string) error {
 	if !ids.Valid(messageID) {
 		return apierr.NotFound()
 	}
-	return o.db.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `DELETE FROM messages WHERE company_id = ? AND id = ? AND direction = 'outbound' AND status = 'queued'`,
-			companyID, messageID)
-		if err != nil {
-			return fmt.Errorf("cancel message: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
+	var key string
+	err := o.db.InTx(ctx, func(tx *db.Tx) error {
+		err := tx.QueryRow(ctx, `DELETE FROM messages WHERE company_id = ? AND id = ? AND direction = 'outbound' AND status = 'queued' RETURNING media_key`,
+			companyID, messageID).Scan(&key)
+		if errors.Is(err, sql.ErrNoRows) {
 			var status string
 			if err := tx.QueryRow(ctx, `SELECT status FROM messages WHERE company_id = ? AND id = ?`, companyID, messageID).Scan(&status); err != nil {
 				return apierr.NotFound()
 			}
 			return apierr.Conflict("already_sent", "This message already left; it can no longer be cancelled.")
 		}
+		if err != nil {
+			return fmt.Errorf("cancel message: %w", err)
+		}
 		return nil
 	})
+	if err == nil && key != "" && o.DeleteFiles != nil {
+		if derr := o.DeleteFiles(ctx, []string{key}); derr != nil {
+			o.logger.Warn("outbox: deleting a cancelled message's file", "message_id", messageID, "err", derr)
+		}
+	}
+	return err
 }
 
 // Wake tells a connection's dispatcher, if this instance runs it, that work
