@@ -604,7 +604,7 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 			b.Fatal(err)
 		}
 	}
-	if err := d.Refresh(ctx, "contacts", "contact_addresses", "conversations", "messages"); err != nil {
+	if err := d.Refresh(ctx, "contacts", "contact_addresses", "conversations", "conversation_labels", "messages"); err != nil {
 		b.Fatal(err)
 	}
 	seeded := time.Since(seedStart)
