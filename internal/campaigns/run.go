@@ -526,6 +526,20 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 	}
 	fed, found := 0, 0
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// Holding the campaign's row, a pause or cancel either waits for
+		// this batch (and then withdraws it) or has already committed (and
+		// this batch sees it and stops).
+		var status string
+		lock := ""
+		if tx.Dialect() == db.Postgres {
+			lock = " FOR UPDATE"
+		}
+		if err := tx.QueryRow(ctx, `SELECT status FROM campaigns WHERE id = ?`+lock, c.ID).Scan(&status); err != nil {
+			return fmt.Errorf("campaign status: %w", err)
+		}
+		if status != Running {
+			return nil
+		}
 		rows, err := tx.Query(ctx, `SELECT r.contact_id, c.phone, c.name, c.fields FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
 			WHERE r.campaign_id = ? AND r.connection_id = ? AND r.status = 'pending' ORDER BY r.contact_id LIMIT ?`+db.SkipLocked(tx.Dialect()),
 			c.ID, connID, n)
@@ -637,7 +651,8 @@ func (s *Service) shouldStop(ctx context.Context, c Campaign) (bool, string, err
 	}
 	// The most recently settled sends (updated_at order, by its index).
 	rows, err := s.db.Query(ctx, `SELECT status FROM campaign_recipients WHERE campaign_id = ? AND updated_at >= ?
-		AND status IN ('sent', 'delivered', 'read', 'replied', 'failed') ORDER BY updated_at DESC LIMIT ?`, c.ID, since, over)
+		AND status IN ('sent', 'delivered', 'read', 'replied', 'failed') AND error_code <> 'send_interrupted'
+		ORDER BY updated_at DESC LIMIT ?`, c.ID, since, over)
 	if err != nil {
 		return false, "", err
 	}

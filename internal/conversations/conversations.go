@@ -324,11 +324,12 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 	if m.ConnectionID != "" {
 		conn = m.ConnectionID
 	}
+	scheduled := Scheduled(m.At, m.SendAt)
 	res, err := tx.Exec(ctx, `INSERT INTO messages (id, company_id, conversation_id, contact_id, connection_id, direction, type, text, content,
-		status, provider_message_id, reply_to, media_status, media_key, lane, source, author_id, send_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		status, provider_message_id, reply_to, media_status, media_key, lane, source, author_id, send_at, scheduled, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		id, m.CompanyID, m.ConversationID, m.ContactID, conn, m.Direction, m.Type, m.Text, string(content),
-		m.Status, provider, m.ReplyTo, m.MediaStatus, m.MediaKey, m.Lane, m.Source, author, sendAt, db.Now())
+		m.Status, provider, m.ReplyTo, m.MediaStatus, m.MediaKey, m.Lane, m.Source, author, sendAt, scheduled, db.Now())
 	if err != nil {
 		return "", false, fmt.Errorf("insert message: %w", err)
 	}
@@ -339,7 +340,9 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 	if n == 0 {
 		return "", false, nil
 	}
-	if m.Status == Internal {
+	// Notes and events are not activity; a message scheduled for later
+	// becomes the last message when it leaves (the outbox says so).
+	if m.Status == Internal || scheduled {
 		return id, true, nil
 	}
 	col := "last_message_at = ?, last_message_type = ?, last_message_text = ?, last_message_direction = ?"
@@ -353,6 +356,21 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 		return "", false, fmt.Errorf("conversation activity: %w", err)
 	}
 	return id, true, nil
+}
+
+// Scheduled says whether a message queued at "at" waits for a later time.
+func Scheduled(at, sendAt time.Time) bool { return sendAt.Sub(at) > 2*time.Second }
+
+// Left records that a scheduled message left: it becomes the
+// conversation's last message.
+func Left(ctx context.Context, tx *db.Tx, messageID string, at time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE conversations SET last_message_at = ?, last_message_type = m.type, last_message_text = m.text,
+		last_message_direction = 'outbound', updated_at = ? FROM (SELECT conversation_id, type, text FROM messages WHERE id = ?) AS m
+		WHERE conversations.id = m.conversation_id AND conversations.last_message_at < ?`, at, db.Now(), messageID, at)
+	if err != nil {
+		return fmt.Errorf("scheduled message left: %w", err)
+	}
+	return nil
 }
 
 // preview cuts a message's text for the conversation list.

@@ -396,6 +396,9 @@ func TestAttachmentsScheduledEditsAndReadReceipts(t *testing.T) {
 		// Send later: edited and moved while it waits; refused once due.
 		later := owner.must(202, "POST", "/api/v1/conversations/"+convID+"/messages", map[string]any{"type": "text", "text": "amanhã",
 			"send_at": time.Now().Add(time.Hour).Format(time.RFC3339)})
+		if lm := owner.must(200, "GET", "/api/v1/conversations/"+convID, nil)["last_message"].(map[string]any); lm["text"] == "amanhã" {
+			t.Fatal("a message waiting for tomorrow is already the conversation's last message")
+		}
 		ed := owner.must(200, "PATCH", "/api/v1/messages/"+later["id"].(string), map[string]any{"text": "daqui a pouco",
 			"send_at": time.Now().Add(time.Second).Format(time.RFC3339Nano)})
 		if ed["text"] != "daqui a pouco" || ed["status"] != "queued" {
@@ -405,6 +408,9 @@ func TestAttachmentsScheduledEditsAndReadReceipts(t *testing.T) {
 			t.Fatalf("edit when due: %d %s", r.status, r.body)
 		}
 		left := waitStatus(t, owner, convID, later["id"].(string), "sent")
+		if lm := owner.must(200, "GET", "/api/v1/conversations/"+convID, nil)["last_message"].(map[string]any); lm["text"] != "daqui a pouco" {
+			t.Fatalf("after it left, the last message is %v", lm)
+		}
 		for _, s := range g.Sent() {
 			if s.ID == left["provider_message_id"] && !strings.Contains(string(s.Body), "daqui a pouco") {
 				t.Fatalf("sent %s", s.Body)

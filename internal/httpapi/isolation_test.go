@@ -123,6 +123,10 @@ var examples = map[string]map[string]any{
 	"PATCH /api/v1/labels/{id}":                              {"name": "probe"},
 	"POST /api/v1/canned-responses":                          {"shortcut": "probe", "text": "Oi"},
 	"PATCH /api/v1/canned-responses/{id}":                    {"text": "Oi"},
+	"POST /api/v1/campaigns": {"name": "Probe", "connection_ids": []string{}, "audience": map[string]any{"all": true},
+		"message": map[string]any{"type": "text", "text": "probe"}},
+	"PATCH /api/v1/campaigns/{id}":     {"name": "Probe"},
+	"POST /api/v1/campaigns/{id}/test": {"phone": "+55 11 98765-1111"},
 }
 
 // takesNoBody are the writes that read no JSON body (uploads are multipart
@@ -140,6 +144,11 @@ var takesNoBody = map[string]bool{
 	"POST /api/v1/conversations/take":                 true,
 	"POST /api/v1/conversations/{id}/read":            true,
 	"POST /api/v1/conversations/{id}/attachments":     true,
+	"POST /api/v1/campaigns/{id}/start":               true,
+	"POST /api/v1/campaigns/{id}/pause":               true,
+	"POST /api/v1/campaigns/{id}/resume":              true,
+	"POST /api/v1/campaigns/{id}/cancel":              true,
+	"POST /api/v1/campaigns/{id}/duplicate":           true,
 }
 
 // isIDField names body fields that hold object ids. Link tokens are secrets,
@@ -184,11 +193,11 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 		m := seedMessaging(t, e, ownerA, companyA)
 		foreignIDs := []string{companyA, ownerAID, agentA, invA["id"].(string), keyA["id"].(string), auditA,
 			fieldA["id"].(string), tagA["id"].(string), contactA["id"].(string), otherContactA["id"].(string), segA["id"].(string), impA,
-			m.simulator, m.cloud, m.conversation, m.message, m.template, m.event, m.team, m.label, m.canned, m.note}
+			m.simulator, m.cloud, m.conversation, m.message, m.template, m.event, m.team, m.label, m.canned, m.note, m.campaign}
 		secrets := append([]string{"Alpha Secret Co", "alpha.example", "Alpha integration", "Alpha Customer", "Alphaville",
 			"alpha-vip", "Alpha wording", "Alpha segment", "Alpha Imported", "98765", "99999",
 			"Alpha Phone", "Alpha hello", "alpha_welcome", "Alpha Cloud", "alpha-app-secret", "alpha-token",
-			"Alpha Team", "alpha-label", "Alpha canned", "alphahi", "Alpha note"}, foreignIDs...)
+			"Alpha Team", "alpha-label", "Alpha canned", "alphahi", "Alpha note", "Alpha campaign", "Alpha promo"}, foreignIDs...)
 
 		// Company B, whose owner and agent probe.
 		_, companyB := e.signup("Bravo Co", "bravo-owner@bravo.example")

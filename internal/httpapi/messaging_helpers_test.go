@@ -51,7 +51,7 @@ func postHook(c *client, path, secret string, body []byte) resp {
 
 type messagingSeed struct {
 	simulator, cloud, conversation, message, template, event string
-	team, label, canned, note                                string
+	team, label, canned, note, campaign                      string
 }
 
 // seedMessaging gives a company one of every messaging object: a Simulator
@@ -86,6 +86,8 @@ func seedMessaging(t *testing.T, e *env, owner *client, companyID string) messag
 	s.canned = owner.must(201, "POST", "/api/v1/canned-responses", map[string]any{"shortcut": "alphahi", "text": "Alpha canned {{contact.name}}"})["id"].(string)
 	owner.must(200, "PATCH", "/api/v1/conversations/"+s.conversation, map[string]any{"team_id": s.team, "label_ids": []string{s.label}})
 	s.note = owner.must(201, "POST", "/api/v1/conversations/"+s.conversation+"/messages", map[string]any{"type": "note", "text": "Alpha note"})["id"].(string)
+	s.campaign = owner.must(201, "POST", "/api/v1/campaigns", map[string]any{"name": "Alpha campaign", "connection_ids": []string{s.simulator},
+		"audience": map[string]any{"all": true}, "message": map[string]any{"type": "text", "text": "Alpha promo"}})["id"].(string)
 	bad := fakegraph.MessageWebhook("1111111111", "not-a-number", "Alpha Nobody", "wamid.alpha-bad", "Alpha hello", time.Now())
 	if r := postHook(e.anon(), "/webhooks/whatsapp_cloud/"+s.cloud, "alpha-app-secret", bad); r.status != 200 {
 		t.Fatalf("seed webhook: %d %s", r.status, r.body)

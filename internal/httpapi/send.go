@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/masteria/masteria/internal/ids"
 	"net/http"
 	"strings"
 	"time"
@@ -100,6 +101,16 @@ func (s *Server) sendToConversation(w http.ResponseWriter, r *http.Request) {
 	err = s.db.InTx(r.Context(), func(tx *db.Tx) error {
 		if out.ReplyTo, err = replyTo(r, tx, company(r), conv.ID, in.ReplyTo); err != nil {
 			return err
+		}
+		if out.Reaction != nil && ids.Valid(out.Reaction.MessageID) {
+			// One of our message ids: the provider knows it by its own.
+			pid, err := replyTo(r, tx, company(r), conv.ID, out.Reaction.MessageID)
+			if err != nil {
+				return apierr.Field("reaction.message_id", "not_in_conversation")
+			}
+			reaction := *out.Reaction
+			reaction.MessageID = pid
+			out.Reaction = &reaction
 		}
 		q, err = s.Outbox.Enqueue(r.Context(), tx, outbox.Message{CompanyID: company(r), ConnectionID: *conv.ConnectionID,
 			ContactID: conv.Contact.ID, Lane: outbox.Replies, Source: source, AuthorID: authorID, Out: out, SendAt: sendAt})

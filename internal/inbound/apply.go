@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/masteria/masteria/internal/campaigns/recipient"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -252,6 +253,26 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		// The person stopped marketing messages: honoured at once.
 		if err := a.marketingStop(ctx, s.RecipientID, msgID, t); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// LockReports takes, in one order, the turns of several provider ids that
+// a transaction is about to record (see ApplyUnmatched). A transaction that
+// records many sends takes them all first: taken one by one between row
+// updates, a batch of reports being applied could hold one turn and wait
+// for a row this transaction holds (a deadlock PostgreSQL breaks by failing
+// one of the two).
+func LockReports(ctx context.Context, tx *db.Tx, connectionID string, providerIDs []string) error {
+	keys := make([]string, 0, len(providerIDs))
+	for _, id := range providerIDs {
+		keys = append(keys, reportKey(connectionID, id))
+	}
+	slices.Sort(keys)
+	for _, k := range slices.Compact(keys) {
+		if err := db.LockKey(ctx, tx, k); err != nil {
+			return fmt.Errorf("lock report: %w", err)
 		}
 	}
 	return nil

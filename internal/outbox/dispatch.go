@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/masteria/masteria/internal/campaigns/recipient"
+	"github.com/masteria/masteria/internal/conversations"
 	"math/rand/v2"
 	"mime"
 	"net"
@@ -163,6 +164,10 @@ type dispatcher struct {
 	calls   sync.WaitGroup
 	mu      sync.Mutex
 	results []result // outcomes not yet written
+	// writing counts outcomes in a flush not yet committed; flushedC
+	// signals each flush's end (see waitBacklog).
+	writing  int
+	flushedC chan struct{}
 	// handed are the messages given to calls since they were fetched: a
 	// fetch can return one whose claim has not committed yet, and it must
 	// not take a second turn of the pace. Only the pacing loop touches it.
@@ -173,9 +178,33 @@ type dispatcher struct {
 // Meta answers in 100-300 ms, so 80 messages per second need a dozen or so.
 const inFlight = 32
 
+// maxBacklog bounds the calls made whose outcome is not yet committed. A
+// crash turns those into "outcome unknown" (send_interrupted), so when the
+// database falls behind the provider, sending waits for it instead.
+const maxBacklog = 2 * inFlight
+
+// waitBacklog holds the next call while too many outcomes wait to be
+// written.
+func (d *dispatcher) waitBacklog(ctx context.Context) error {
+	for {
+		d.mu.Lock()
+		n := len(d.results) + d.writing
+		d.mu.Unlock()
+		if n < maxBacklog {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.flushedC:
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
 func newDispatcher(o *Outbox, connID string) *dispatcher {
 	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		slots: make(chan struct{}, inFlight), handed: map[string]bool{}}
+		slots: make(chan struct{}, inFlight), handed: map[string]bool{}, flushedC: make(chan struct{}, 1)}
 }
 
 func (d *dispatcher) wake() {
@@ -199,6 +228,7 @@ type result struct {
 	sendAt                      time.Time
 	at                          time.Time
 	marketingStop               bool
+	scheduled                   bool
 	attention                   string // a reason to mark the connection
 }
 
@@ -208,6 +238,7 @@ type job struct {
 	out                      channel.Outbound
 	attempts                 int
 	mediaKey                 string // a file an agent attached, to upload first
+	scheduled                bool   // sent later: the list's last message once it leaves
 }
 
 func (d *dispatcher) run(parent context.Context) {
@@ -315,6 +346,9 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 			d.idle(ctx, next)
 			return nil, nil
 		}
+	}
+	if err := d.waitBacklog(ctx); err != nil {
+		return nil, err
 	}
 	if err := d.limiter.Wait(ctx); err != nil {
 		return nil, err
@@ -497,7 +531,7 @@ func (d *dispatcher) pace(conn connections.Resolved) {
 // again); when none is due it says how long until the next scheduled one.
 func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	now := d.o.now().UTC()
-	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts, media_key FROM messages
+	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts, media_key, scheduled FROM messages
 		WHERE connection_id = ? AND status = 'queued' AND send_at <= ? ORDER BY lane, send_at, id LIMIT 20`, d.connID, now)
 	if err != nil {
 		return nil, 0, fmt.Errorf("next messages: %w", err)
@@ -507,7 +541,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	for rows.Next() {
 		var j job
 		var content string
-		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey); err != nil {
+		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey, &j.scheduled); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
@@ -542,7 +576,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 // outcome turns a send's answer into the result to record.
 func (d *dispatcher) outcome(j *job, pid string, err error) result {
 	now := d.o.now().UTC()
-	r := result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, at: now}
+	r := result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, at: now, scheduled: j.scheduled}
 	if err == nil {
 		r.status, r.providerID = channel.StatusSent, pid
 		return r
@@ -593,11 +627,30 @@ func (d *dispatcher) flush(ctx context.Context) error {
 	d.mu.Lock()
 	pending := d.results
 	d.results = nil
+	d.writing = len(pending)
 	d.mu.Unlock()
 	if len(pending) == 0 {
 		return nil
 	}
+	defer func() {
+		d.mu.Lock()
+		d.writing = 0
+		d.mu.Unlock()
+		select {
+		case d.flushedC <- struct{}{}:
+		default:
+		}
+	}()
 	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
+		var sent []string
+		for _, r := range pending {
+			if r.status == channel.StatusSent && r.msgID != "" {
+				sent = append(sent, r.providerID)
+			}
+		}
+		if err := inbound.LockReports(ctx, tx, d.connID, sent); err != nil {
+			return err
+		}
 		var pubs []pub
 		for _, r := range pending {
 			p, err := d.record(ctx, tx, r)
@@ -649,6 +702,11 @@ func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, er
 		status(channel.StatusSent, "")
 		if err := recipient.Mirror(ctx, tx, r.msgID, channel.StatusSent, "", "", r.at); err != nil {
 			return nil, err
+		}
+		if r.scheduled {
+			if err := conversations.Left(ctx, tx, r.msgID, r.at); err != nil {
+				return nil, err
+			}
 		}
 		if err := contacts.TouchOutbound(ctx, tx, r.companyID, r.contactID, r.at); err != nil {
 			return nil, err

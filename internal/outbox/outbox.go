@@ -193,6 +193,17 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		return Queued{}, err
 	}
 	convID, opened := found.ID, found.Opened
+	if m.Out.Template != nil {
+		// The timeline shows the text as the contact reads it, rendered
+		// here from the approved template rather than taken from a client.
+		rendered, err := templates.Render(ctx, tx, m.CompanyID, m.ConnectionID, m.Out.Template)
+		if err != nil {
+			return Queued{}, err
+		}
+		tpl := *m.Out.Template
+		tpl.Rendered = rendered
+		m.Out.Template = &tpl
+	}
 	// An agent who starts a conversation answers it.
 	if opened && m.Source == "agent" && m.AuthorID != "" {
 		if _, err := tx.Exec(ctx, `UPDATE conversations SET assignee_id = ? WHERE id = ?`, m.AuthorID, convID); err != nil {

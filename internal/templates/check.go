@@ -2,8 +2,10 @@ package templates
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/masteria/masteria/internal/apierr"
@@ -92,4 +94,59 @@ func matchParams(part string, want Variables, got []channel.TemplateParam, misma
 		}
 	}
 	return nil
+}
+
+// Render fills a stored template's header and body texts with a send's
+// values, as the contact will read them: what the timeline shows. The
+// server renders it rather than trusting a client's text.
+func Render(ctx context.Context, q db.Querier, companyID, connectionID string, m *channel.TemplateMessage) (map[string]string, error) {
+	var comps string
+	err := q.QueryRow(ctx, `SELECT components FROM templates WHERE company_id = ? AND connection_id = ? AND name = ? AND language = ?`,
+		companyID, connectionID, m.Name, m.Language).Scan(&comps)
+	if err != nil {
+		return nil, fmt.Errorf("template for rendering: %w", err)
+	}
+	var parts []Component
+	if err := json.Unmarshal([]byte(comps), &parts); err != nil {
+		return nil, fmt.Errorf("template components: %w", err)
+	}
+	fill := func(text string, params []channel.TemplateParam) string {
+		return varRe.ReplaceAllStringFunc(text, func(ref string) string {
+			name := strings.TrimSpace(varRe.FindStringSubmatch(ref)[1])
+			if n, err := strconv.Atoi(name); err == nil {
+				if n >= 1 && n <= len(params) {
+					return params[n-1].Value
+				}
+				return ref
+			}
+			for _, p := range params {
+				if p.Name == name {
+					return p.Value
+				}
+			}
+			return ref
+		})
+	}
+	out := map[string]string{}
+	for _, c := range parts {
+		switch strings.ToUpper(c.Type) {
+		case "HEADER":
+			if strings.ToUpper(c.Format) == "TEXT" || c.Format == "" {
+				var params []channel.TemplateParam
+				if m.Header != nil {
+					params = m.Header.Text
+				}
+				if c.Text != "" {
+					out["header"] = fill(c.Text, params)
+				}
+			}
+		case "BODY":
+			out["body"] = fill(c.Text, m.Body)
+		case "FOOTER":
+			if c.Text != "" {
+				out["footer"] = c.Text
+			}
+		}
+	}
+	return out, nil
 }

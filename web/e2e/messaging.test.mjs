@@ -1,5 +1,5 @@
 // End-to-end tests of Connections, the Simulator, Templates, webhook events
-// and the read-only Conversations, against the real server binary. Run
+// and Conversations, against the real server binary. Run
 // with `npm run e2e` (see README).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -109,11 +109,11 @@ describe("Messaging", () => {
     await page.waitForURL((u) => u.searchParams.get("phone") === "+5511977771234");
     assert.equal(await phone.getByTestId("bubble").first().getAttribute("data-direction"), "inbound");
 
-    // The conversation is in Conversas, read only for now.
-    await page.goto("/inbox");
+    // The conversation is in Conversas, ready for an answer.
+    await page.goto("/inbox?tab=all");
     await page.getByTestId("conversation-row").filter({ hasText: "Carla Mendes" }).click();
     await page.getByTestId("timeline").getByText("Oi! Vocês fazem bolo de pote?").waitFor();
-    await page.getByTestId("reply-later").waitFor();
+    await page.getByTestId("composer").waitFor();
   });
 
   it("creates a template on the Simulator and sees it approved with its preview", async (t) => {

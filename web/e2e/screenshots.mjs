@@ -60,7 +60,7 @@ try {
     for (const [name, path, text] of [
       ["contacts-empty", "/contacts", "Nenhum contato ainda"],
       ["connections-empty", "/connections", "Nenhuma conexão ainda"],
-      ["inbox-empty", "/inbox", "Nenhuma conversa ainda"],
+      ["inbox-empty", "/inbox", "Nenhuma conexão ainda"],
       ["templates-empty", "/templates", "Nenhuma conexão ainda"],
     ]) {
       if (!want(name)) continue;
@@ -139,6 +139,30 @@ try {
   await new Promise((r) => setTimeout(r, 4000)); // the Simulator's review and the inbound worker
   const convList = await (await setup.request.get(`/api/v1/conversations?connection_id=${sim.id}`)).json();
   const conv = convList.data.find((c) => c.contact.name === "Luana Reis");
+  // The inbox: Luana's conversation is Ana's, with labels, a team, a reply, a note and a message for later.
+  const me = await (await setup.request.get("/api/v1/me")).json();
+  const patch = async (path, data) => {
+    const res = await setup.request.patch(path, { headers, data });
+    if (!res.ok()) throw new Error(`seeding ${path}: HTTP ${res.status()} ${await res.text()}`);
+    return res.json();
+  };
+  const vip = await post("/api/v1/labels", { name: "vip", color: "#9333ea" });
+  const encomenda = await post("/api/v1/labels", { name: "encomenda", color: "#ea580c" });
+  await post("/api/v1/labels", { name: "reclamação", color: "#b91c1c" });
+  const balcao = await post("/api/v1/teams", { name: "Balcão", auto_assign: false, member_ids: [me.user.id] });
+  await post("/api/v1/teams", { name: "Entregas", auto_assign: true, member_ids: [] });
+  await patch("/api/v1/company", { closing_reasons: ["Venda feita", "Dúvida resolvida", "Sem resposta do cliente"], closing_reason_required: true });
+  await post("/api/v1/canned-responses", { shortcut: "horario", text: "Olá {{contact.first_name}}! Abrimos de segunda a sábado, das 6h às 20h." });
+  await post("/api/v1/canned-responses", { shortcut: "sem-gluten", text: "Temos pão sem glúten às terças e sextas, {{contact.first_name}}." });
+  await patch(`/api/v1/conversations/${conv.id}`, { assignee_id: me.user.id, team_id: balcao.id, label_ids: [vip.id, encomenda.id] });
+  await post(`/api/v1/conversations/${conv.id}/messages`, { type: "text", text: "Bom dia, Luana! Temos sim, saem às 7h. Separo dois para você?" });
+  await post(`/api/v1/conversations/${conv.id}/messages`, { type: "note", text: "Cliente fiel: costuma buscar às 7h30. Deixar embalado." });
+  await post(`/api/v1/conversations/${conv.id}/messages`, {
+    type: "text",
+    text: "Luana, seus pães sem glúten estão prontos! 🍞",
+    send_at: new Date(Date.now() + 20 * 3_600_000).toISOString(),
+  });
+  await new Promise((r) => setTimeout(r, 2000)); // the Simulator's ticks
   Object.assign(appPages, {
     connections: "/connections",
     "connection-cloud": `/connections/${cloud.id}`,
@@ -151,6 +175,11 @@ try {
     "webhook-events": "/connections/webhook-events",
     "webhook-events-all": "/connections/webhook-events?status=all",
     "inbox-conversation": `/inbox/${conv?.id ?? ""}`,
+    "inbox-queue": "/inbox?tab=unassigned",
+    "inbox-all": "/inbox?tab=all&status=all",
+    teams: "/settings/teams",
+    labels: "/settings/labels",
+    canned: "/settings/canned",
   });
   const state = await setup.storageState();
   await setup.close();
@@ -243,6 +272,50 @@ try {
             await p.getByTestId("segment-row").first().getByRole("link").first().click();
             await p.getByTestId("segment-count").getByText(/\d/).waitFor();
             await p.screenshot({ path: join(out, `${sizeName}-${lang}-${theme}-segment-edit.png`), fullPage: true });
+          }
+          if (loggedIn && want("inbox-resolve")) {
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("resolve").click();
+            await p.getByRole("dialog").waitFor();
+            await shot("inbox-resolve");
+            await p.keyboard.press("Escape");
+          }
+          if (loggedIn && want("inbox-canned")) {
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("composer-text").click();
+            await p.getByTestId("composer-text").pressSequentially("/");
+            await p.getByTestId("canned-menu").getByRole("option").first().waitFor();
+            await shot("inbox-canned");
+          }
+          if (loggedIn && want("inbox-templates")) {
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("composer").getByRole("button", { name: /Enviar modelo|Send a template/ }).click();
+            await p.getByTestId("template-picker").waitFor();
+            await shot("inbox-templates");
+            await p.keyboard.press("Escape");
+          }
+          // The 24-hour window belongs to WhatsApp Cloud; the Simulator's conversation plays one here.
+          for (const [name, offset] of [["inbox-window-open", 5 * 3_600_000 + 17 * 60_000], ["inbox-window-closed", -3_600_000]]) {
+            if (!loggedIn || !want(name)) continue;
+            const route = new RegExp(`/api/v1/conversations/${conv.id}$`);
+            await p.route(route, async (r) => {
+              const res = await r.fetch();
+              const body = await res.json();
+              await r.fulfill({ response: res, json: { ...body, window_closes_at: new Date(Date.now() + offset).toISOString() } });
+            });
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("window-countdown").waitFor();
+            await p.waitForLoadState("networkidle");
+            await shot(name);
+            await p.unroute(route);
+            await p.waitForLoadState("networkidle");
+          }
+          if (loggedIn && sizeName === "phone" && want("inbox-contact")) {
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("conversation").getByRole("button", { name: /Mostrar ou esconder|Show or hide/ }).click();
+            await p.getByTestId("inbox-contact").waitFor();
+            await p.waitForLoadState("networkidle");
+            await shot("inbox-contact");
           }
           if (loggedIn && sizeName === "desktop" && want("company-switcher")) {
             await p.goto("/");

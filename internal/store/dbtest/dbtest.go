@@ -142,6 +142,19 @@ var (
 // when TEST_DATABASE_URL is not set.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
+	d, err := db.Open(context.Background(), PostgresDatabase(t))
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// PostgresDatabase makes a fresh migrated PostgreSQL database and returns
+// its URL, for a test that runs the server in another process; it is
+// dropped when the test ends. Without TEST_DATABASE_URL the test is skipped.
+func PostgresDatabase(t testing.TB) string {
+	t.Helper()
 	base := PostgresURL()
 	if base == "" {
 		t.Skip("PostgreSQL variant skipped: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it")
@@ -155,17 +168,12 @@ func Postgres(t testing.TB) *db.DB {
 	if err := adminExec(ctx, base, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, pgTpl)); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
-	d, err := db.Open(ctx, withDatabase(base, name))
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
 	t.Cleanup(func() {
-		d.Close()
 		if err := adminExec(context.Background(), base, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	return d
+	return withDatabase(base, name)
 }
 
 // pgTemplate makes (once, across processes) the migrated template database.

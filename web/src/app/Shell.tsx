@@ -1,11 +1,15 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { NavLink, Outlet, useLocation, useNavigate } from "react-router";
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { Building2, Check, ChevronsUpDown, LogOut, Menu, Plus, UserRound } from "lucide-react";
+import { Bell, Building2, Check, ChevronsUpDown, LogOut, Menu, Plus, UserRound } from "lucide-react";
 import { useMe } from "./AuthGuard";
 import { SECTIONS } from "./sections";
-import { authApi, configQuery } from "../features/auth/api";
+import { authApi, authKeys, configQuery, type Availability, type Me } from "../features/auth/api";
+import { conversationsApi } from "../features/conversations/api";
+import { AvailabilityDot } from "../features/conversations/parts";
+import { useLiveEvents } from "./live";
+import { askNotificationPermission, notificationsSupported, useInboxNotifications } from "./notifications";
 import { settingsApi } from "../features/settings/api";
 import { Logo } from "../features/auth/AuthLayout";
 import { LanguageSwitch, ThemeSwitch } from "../components/preferences";
@@ -160,6 +164,71 @@ function UserMenu() {
   );
 }
 
+const AVAILABILITY: Availability[] = ["online", "away", "offline"];
+
+/** Online / away / offline for the shared inbox: only online agents get conversations handed to them. */
+function AvailabilitySwitch() {
+  const { t } = useTranslation();
+  const me = useMe();
+  const qc = useQueryClient();
+  const [permission, setPermission] = useState(() => (notificationsSupported() ? Notification.permission : "unsupported"));
+  const current = me.availability ?? "offline";
+  const set = useMutation({
+    mutationFn: conversationsApi.setAvailability,
+    onSuccess: (_v, a) => {
+      qc.setQueryData<Me>(authKeys.me, (old) => (old ? { ...old, availability: a } : old));
+      void qc.invalidateQueries({ queryKey: ["members"] });
+      void qc.invalidateQueries({ queryKey: ["teams"] });
+    },
+  });
+  return (
+    <DropdownMenu>
+      <DropdownMenuTrigger asChild>
+        <button
+          type="button"
+          data-testid="availability"
+          data-value={current}
+          className="flex w-full items-center gap-2 rounded-md border border-border px-3 py-1.5 text-left text-sm hover:bg-muted"
+          aria-label={`${t("availability.title")}: ${t(`availability.${current}`)}`}
+        >
+          <AvailabilityDot value={current} />
+          <span className="flex-1 truncate">{t(`availability.${current}`)}</span>
+          <ChevronsUpDown className="h-4 w-4 shrink-0 text-muted-foreground" aria-hidden />
+        </button>
+      </DropdownMenuTrigger>
+      <DropdownMenuContent align="start" side="top">
+        <DropdownMenuLabel>{t("availability.title")}</DropdownMenuLabel>
+        {AVAILABILITY.map((a) => (
+          <DropdownMenuItem
+            key={a}
+            onSelect={() => {
+              set.mutate(a);
+              // A click is when the browser lets us ask; going online is when notifications matter.
+              if (a === "online" && permission === "default") void askNotificationPermission().then(setPermission);
+            }}
+          >
+            <AvailabilityDot value={a} />
+            <span className="flex-1">
+              <span className="block">{t(`availability.${a}`)}</span>
+              <span className="block text-xs text-muted-foreground">{t(`availability.${a}_help`)}</span>
+            </span>
+            {a === current && <Check className="h-4 w-4" aria-label={t("shell.current")} />}
+          </DropdownMenuItem>
+        ))}
+        {permission === "default" && (
+          <>
+            <DropdownMenuSeparator />
+            <DropdownMenuItem onSelect={() => void askNotificationPermission().then(setPermission)}>
+              <Bell className="h-4 w-4" aria-hidden />
+              {t("availability.enable_notifications")}
+            </DropdownMenuItem>
+          </>
+        )}
+      </DropdownMenuContent>
+    </DropdownMenu>
+  );
+}
+
 function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
   const { t } = useTranslation();
   const updateLocale = useMutation({ mutationFn: (locale: string) => settingsApi.updateMe({ locale }) });
@@ -192,6 +261,7 @@ function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
         </ul>
       </nav>
       <div className="flex flex-col gap-2 border-t border-border pt-3">
+        <AvailabilitySwitch />
         <div className="flex items-center gap-2">
           <LanguageSwitch className="flex-1" onChange={(l) => updateLocale.mutate(l)} />
           <ThemeSwitch />
@@ -229,6 +299,10 @@ export function Shell() {
   const me = useMe();
   const [open, setOpen] = useState(false);
   const location = useLocation();
+  useLiveEvents(me.company.id);
+  useInboxNotifications(me.user.id);
+  // The inbox uses the whole window, like WhatsApp Web.
+  const wide = location.pathname === "/inbox" || location.pathname.startsWith("/inbox/");
 
   // Take the language saved on the account when this browser has no choice of its own.
   useEffect(() => {
@@ -262,7 +336,11 @@ export function Shell() {
       </Drawer>
       <div className="md:pl-64">
         <VerifyBanner />
-        <main id="main" tabIndex={-1} className="mx-auto max-w-5xl p-4 focus:outline-none sm:p-6 md:p-8">
+        <main
+          id="main"
+          tabIndex={-1}
+          className={cn("focus:outline-none", wide ? "h-[calc(100dvh-3.5rem)] md:h-dvh" : "mx-auto max-w-5xl p-4 sm:p-6 md:p-8")}
+        >
           <Outlet />
         </main>
       </div>

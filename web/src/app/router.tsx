@@ -131,6 +131,9 @@ export const router = createBrowserRouter([
                       return { Component: () => <AdminOnly><ApiKeysPage /></AdminOnly> };
                     },
                   },
+                  { path: "teams", lazy: async () => ({ Component: (await import("../features/settings/TeamsPage")).TeamsPage }) },
+                  { path: "labels", lazy: async () => ({ Component: (await import("../features/settings/LabelsPage")).LabelsPage }) },
+                  { path: "canned", lazy: async () => ({ Component: (await import("../features/settings/CannedPage")).CannedPage }) },
                   { path: "tags", lazy: async () => ({ Component: (await import("../features/settings/TagsPage")).TagsPage }) },
                   {
                     path: "fields",

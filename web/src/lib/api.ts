@@ -67,6 +67,7 @@ export function errorFromResponse(status: number, body: unknown): ApiError {
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
+
 export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   const init: RequestInit = { method, headers, credentials: "same-origin" };
@@ -104,10 +105,42 @@ export const api = {
   get: <T>(path: string) => request<T>("GET", path),
   post: <T>(path: string, body?: unknown) => request<T>("POST", path, body),
   patch: <T>(path: string, body?: unknown) => request<T>("PATCH", path, body),
+  put: <T>(path: string, body?: unknown) => request<T>("PUT", path, body),
   del: <T = void>(path: string) => request<T>("DELETE", path),
   /** A multipart POST (file uploads). */
   upload: <T>(path: string, form: FormData) => request<T>("POST", path, form),
 };
+
+/**
+ * A multipart POST that reports upload progress (0..1), which fetch cannot.
+ * Errors are the same ApiError as request's.
+ */
+export function uploadWithProgress<T>(path: string, form: FormData, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", API_BASE + path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "network", "network error"));
+    xhr.onabort = () => reject(new ApiError(0, "aborted", "upload cancelled"));
+    xhr.onload = () => {
+      let data: unknown = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = null;
+      }
+      if (xhr.status < 200 || xhr.status >= 300) reject(errorFromResponse(xhr.status, data));
+      else resolve((data ?? {}) as T);
+    };
+    signal?.addEventListener("abort", () => xhr.abort());
+    xhr.send(form);
+  });
+}
 
 /** Adds query parameters, skipping empty ones. */
 export function withQuery(path: string, params: Record<string, string | number | undefined | null>): string {

@@ -25,7 +25,11 @@ export interface Me {
   company: CompanyRef;
   role: Role;
   companies: Membership[];
+  /** The agent's availability in the current company (the shared inbox). */
+  availability?: Availability;
 }
+
+export type Availability = "online" | "away" | "offline";
 
 export interface AppConfig {
   smtp_enabled: boolean;

@@ -1,8 +1,11 @@
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { teamsQuery } from "../conversations/api";
 import { useTranslation } from "react-i18next";
 import { FlaskConical, MessageCircle } from "lucide-react";
 import type { Connection, ConnectionInput, ConnectionType } from "./api";
-import { Field } from "../../components/ui/field";
+import { Field, FieldError } from "../../components/ui/field";
+import { Label, Select } from "../../components/ui/input";
 import { Button } from "../../components/ui/button";
 import { Alert } from "../../components/ui/alert";
 import { cn } from "../../lib/cn";
@@ -18,6 +21,8 @@ export interface FormValues {
   verify_token: string;
   app_id: string;
   graph_url: string;
+  /** The team new conversations go to; "" for none. */
+  team_id: string;
 }
 
 export function initialValues(c?: Connection, type: ConnectionType = "simulator"): FormValues {
@@ -32,6 +37,7 @@ export function initialValues(c?: Connection, type: ConnectionType = "simulator"
     verify_token: "",
     app_id: c?.config.app_id ?? "",
     graph_url: c?.config.graph_url ?? "",
+    team_id: c?.team_id ?? "",
   };
 }
 
@@ -50,7 +56,7 @@ export function toInput(v: FormValues, editing: boolean): ConnectionInput {
       if (v[k].trim() || !editing) config[k] = v[k].trim();
     }
   }
-  const body: ConnectionInput = { name: v.name, config };
+  const body: ConnectionInput = { name: v.name, config, team_id: v.team_id || null };
   if (!editing) body.type = v.type;
   return body;
 }
@@ -83,6 +89,28 @@ function TypeChoice({ value, onChange }: { value: ConnectionType; onChange: (t: 
         ))}
       </div>
     </fieldset>
+  );
+}
+
+/** Which team gets the connection's new conversations (and hands them out when it does so automatically). */
+function TeamSelect({ value, onChange, error }: { value: string; onChange: (v: string) => void; error?: string }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const teams = useQuery(teamsQuery);
+  return (
+    <div className="flex flex-col gap-1.5">
+      <Label htmlFor={id}>{t("connections.form.team")}</Label>
+      <Select id={id} value={value} onChange={(e) => onChange(e.target.value)} aria-invalid={error ? true : undefined}>
+        <option value="">{t("connections.form.no_team")}</option>
+        {(teams.data?.data ?? []).map((x) => (
+          <option key={x.id} value={x.id}>
+            {x.name}
+          </option>
+        ))}
+      </Select>
+      <p className="text-xs text-muted-foreground">{t("connections.form.team_hint")}</p>
+      <FieldError>{error}</FieldError>
+    </div>
   );
 }
 
@@ -129,6 +157,7 @@ export function ConnectionForm({
         hint={t(v.type === "simulator" ? "connections.form.name_hint_simulator" : "connections.form.name_hint")}
         required
       />
+      <TeamSelect value={v.team_id} onChange={(team_id) => setV((x) => ({ ...x, team_id }))} error={fieldErrors.team_id} />
       {v.type === "simulator" ? (
         <Field
           label={t("connections.form.delivery_delay_ms")}

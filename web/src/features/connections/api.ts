@@ -10,6 +10,8 @@ export interface Connection {
   name: string;
   status: ConnectionStatus;
   status_reason: string;
+  /** The team new conversations on this connection go to. */
+  team_id?: string | null;
   /** Public settings; each secret appears only as `<name>_set`. */
   config: {
     phone_number_id?: string;
@@ -42,6 +44,7 @@ export interface ConnectionInput {
   name?: string;
   status?: "active" | "disabled";
   config?: Record<string, unknown>;
+  team_id?: string | null;
 }
 
 export interface TestResult {

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { Combine, Download, MessagesSquare, Pencil, ShieldCheck, ShieldOff, Trash2 } from "lucide-react";
+import { Combine, Download, Pencil, ShieldCheck, ShieldOff, Trash2 } from "lucide-react";
 import {
   CONSENT_SOURCES,
   consentQuery,
@@ -31,6 +31,7 @@ import { useDates } from "../settings/useDates";
 import { formatPhone } from "../../lib/format";
 import { useMe } from "../../app/AuthGuard";
 import { isAdmin } from "../auth/api";
+import { ContactConversations } from "../conversations/ContactConversations";
 
 function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
   return (
@@ -46,7 +47,7 @@ function Section({ title, children, actions }: { title: string; children: ReactN
 
 function Item({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div className="grid grid-cols-[9rem_1fr] gap-2 py-1 text-sm">
+    <div className="grid grid-cols-1 gap-0.5 py-1 text-sm @sm:grid-cols-[9rem_1fr] @sm:gap-2">
       <dt className="text-muted-foreground">{label}</dt>
       <dd className="min-w-0 break-words">{children}</dd>
     </div>
@@ -232,7 +233,8 @@ function MergeDialog({ contact, open, onOpenChange }: { contact: Contact; open: 
   );
 }
 
-function PanelBody({ contact, onClose }: { contact: Contact; onClose: () => void }) {
+/** A contact's details, tags and consent; the inbox shows it beside a conversation with its past conversations. */
+export function PanelBody({ contact, onClose, conversations }: { contact: Contact; onClose: () => void; conversations?: ReactNode }) {
   const { t } = useTranslation();
   const admin = isAdmin(useMe().role);
   const dates = useDates();
@@ -259,7 +261,7 @@ function PanelBody({ contact, onClose }: { contact: Contact; onClose: () => void
   const consent = contact.consent ?? { state: "unknown", source: "", at: null };
 
   return (
-    <div data-testid="contact-panel">
+    <div data-testid="contact-panel" className="@container">
       <div className="flex flex-col gap-3 border-b border-border px-4 py-4">
         {contact.name && <p className="text-base tabular-nums">{formatPhone(contact.phone)}</p>}
         <div className="flex flex-wrap gap-2">
@@ -341,10 +343,7 @@ function PanelBody({ contact, onClose }: { contact: Contact; onClose: () => void
         <ConsentHistory id={contact.id} />
       </Section>
       <Section title={t("contacts.panel.conversations")}>
-        <div className="flex gap-3 text-sm text-muted-foreground">
-          <MessagesSquare className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
-          <p>{t("contacts.panel.conversations_later")}</p>
-        </div>
+        {conversations ?? <ContactConversations contactId={contact.id} />}
       </Section>
       <ContactFormDialog open={editing} onOpenChange={setEditing} contact={contact} />
       <MergeDialog contact={contact} open={merging} onOpenChange={setMerging} />

@@ -8,7 +8,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "../..
 import { Field, FieldError } from "../../components/ui/field";
 import { Button } from "../../components/ui/button";
 import { Alert } from "../../components/ui/alert";
-import { Input, Label, Select } from "../../components/ui/input";
+import { Checkbox, Input, Label, Select } from "../../components/ui/input";
 import { Spinner } from "../../components/ui/misc";
 import { QueryError } from "../../components/query-error";
 import { useToast } from "../../components/ui/toast";
@@ -54,6 +54,9 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
   const [hours, setHours] = useState(() => fullWeek(company.business_hours));
   const [optout, setOptout] = useState<string[]>(company.optout_keywords ?? []);
   const [optin, setOptin] = useState<string[]>(company.optin_keywords ?? []);
+  const [reasons, setReasons] = useState<string[]>(company.closing_reasons ?? []);
+  const [reasonRequired, setReasonRequired] = useState(Boolean(company.closing_reason_required));
+  const reasonsId = useId();
   const optoutId = useId();
   const optinId = useId();
   const zones = useMemo(() => timeZones(company.time_zone), [company.time_zone]);
@@ -78,6 +81,8 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
         business_hours: hours,
         optout_keywords: optout,
         optin_keywords: optin,
+        closing_reasons: reasons,
+        closing_reason_required: reasonRequired,
       }),
     meta: { inline: true },
     onSuccess: (data) => {
@@ -237,6 +242,40 @@ function CompanyForm({ company, canEdit }: { company: Company; canEdit: boolean 
             <p className="text-xs text-muted-foreground">{t("settings.company.optin_help")}</p>
             <FieldError>{errors.fields.optin_keywords}</FieldError>
           </div>
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>{t("settings.company.closing")}</CardTitle>
+          <CardDescription>{t("settings.company.closing_help")}</CardDescription>
+        </CardHeader>
+        <CardContent className="flex flex-col gap-4">
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={reasonsId}>{t("settings.company.closing_reasons")}</Label>
+            <ChipsInput
+              id={reasonsId}
+              value={reasons}
+              onChange={setReasons}
+              disabled={disabled}
+              prompt={t("settings.company.closing_prompt")}
+              invalid={Boolean(errors.fields.closing_reasons)}
+              testId="closing-reasons"
+            />
+            <p className="text-xs text-muted-foreground">{t("settings.company.closing_reasons_help")}</p>
+            <FieldError>{errors.fields.closing_reasons}</FieldError>
+          </div>
+          <label className="flex items-start gap-2 text-sm">
+            <Checkbox
+              checked={reasonRequired}
+              onChange={(e) => setReasonRequired(e.target.checked)}
+              disabled={disabled}
+              className="mt-0.5"
+            />
+            <span>
+              <span className="font-medium">{t("settings.company.closing_required")}</span>
+              <span className="block text-xs text-muted-foreground">{t("settings.company.closing_required_help")}</span>
+            </span>
+          </label>
         </CardContent>
       </Card>
       {errors.form && <Alert tone="danger">{errors.form}</Alert>}

@@ -13,13 +13,16 @@ export function SettingsLayout() {
     { to: "/settings/profile", key: "profile", show: true },
     { to: "/settings/company", key: "company", show: true },
     { to: "/settings/team", key: "team", show: true },
+    { to: "/settings/teams", key: "teams", show: true },
+    { to: "/settings/labels", key: "labels", show: true },
+    { to: "/settings/canned", key: "canned", show: true },
     { to: "/settings/tags", key: "tags", show: true },
     { to: "/settings/fields", key: "fields", show: admin },
     { to: "/settings/api-keys", key: "api_keys", show: admin },
     { to: "/settings/audit", key: "audit", show: admin },
   ].filter((l) => l.show);
   const { pathname } = useLocation();
-  const current = links.find((l) => pathname.startsWith(l.to));
+  const current = links.find((l) => pathname === l.to || pathname.startsWith(`${l.to}/`));
   useTitle(current ? `${t(`settings.nav.${current.key}`)} · ${t("nav.settings")}` : t("nav.settings"));
   return (
     <div>

@@ -19,7 +19,8 @@ import { Field, FieldError } from "../../components/ui/field";
 import { Button } from "../../components/ui/button";
 import { Alert } from "../../components/ui/alert";
 import { Badge } from "../../components/ui/badge";
-import { Label, Select } from "../../components/ui/input";
+import { Input, Label, Select } from "../../components/ui/input";
+import { AvailabilityDot } from "../conversations/parts";
 import { EmptyState, Spinner } from "../../components/ui/misc";
 import { Table, TBody, TD, TH, THead, TR } from "../../components/ui/table";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "../../components/ui/tabs";
@@ -127,6 +128,50 @@ function MemberActions({ member }: { member: Member }) {
   );
 }
 
+/** How many open conversations an agent takes at most; empty for no limit. Saved when the field is left. */
+function CapacityInput({ member }: { member: Member }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const initial = member.capacity == null ? "" : String(member.capacity);
+  const [v, setV] = useState(initial);
+  const save = useMutation({
+    mutationFn: (capacity: number | null) => settingsApi.updateCapacity(member.id, capacity),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: settingsKeys.members });
+      toast(t("common.saved"));
+    },
+    onError: () => setV(initial),
+  });
+  const commit = () => {
+    const trimmed = v.trim();
+    if (trimmed === initial) return;
+    const n = trimmed === "" ? null : Math.max(0, Math.floor(Number(trimmed)));
+    if (n !== null && Number.isNaN(n)) {
+      setV(initial);
+      return;
+    }
+    save.mutate(n);
+  };
+  return (
+    <div className="w-28">
+      <Input
+        type="number"
+        min={0}
+        inputMode="numeric"
+        value={v}
+        onChange={(e) => setV(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === "Enter" && (e.currentTarget as HTMLInputElement).blur()}
+        placeholder={t("settings.team.no_limit")}
+        aria-label={t("settings.team.capacity_of", { name: member.name })}
+        className="h-8"
+        disabled={save.isPending}
+      />
+    </div>
+  );
+}
+
 function MembersTab() {
   const { t } = useTranslation();
   const dates = useDates();
@@ -142,6 +187,7 @@ function MembersTab() {
           <TR>
             <TH>{t("settings.team.member")}</TH>
             <TH>{t("settings.team.role")}</TH>
+            <TH title={t("settings.team.capacity_help")}>{t("settings.team.capacity")}</TH>
             <TH className="hidden sm:table-cell">{t("settings.team.joined")}</TH>
             {admin && (
               <TH>
@@ -160,6 +206,10 @@ function MembersTab() {
                     {m.name} {isSelf && <span className="text-muted-foreground">({t("settings.team.you")})</span>}
                   </div>
                   <div className="text-xs text-muted-foreground">{m.email}</div>
+                  <div className="mt-0.5 flex items-center gap-1.5 text-xs text-muted-foreground" data-testid="member-availability">
+                    <AvailabilityDot value={m.availability} />
+                    {t(`availability.${m.availability ?? "offline"}`)}
+                  </div>
                 </TD>
                 <TD>
                   {admin && !isSelf ? (
@@ -167,6 +217,12 @@ function MembersTab() {
                   ) : (
                     <Badge tone={m.role === "owner" ? "brand" : "neutral"}>{t(`roles.${m.role}`)}</Badge>
                   )}
+                </TD>
+                <TD>
+                  <div className="flex flex-col gap-1">
+                    {admin ? <CapacityInput member={m} /> : <span>{m.capacity == null ? t("settings.team.no_limit") : m.capacity}</span>}
+                    <span className="text-xs text-muted-foreground">{t("settings.team.open_now", { count: m.open_conversations ?? 0 })}</span>
+                  </div>
                 </TD>
                 <TD className="hidden text-muted-foreground sm:table-cell">{dates.date(m.joined_at)}</TD>
                 {admin && (

@@ -18,6 +18,9 @@ export interface Company {
   /** Words that, sent by a contact, stop (opt-out) or restart (opt-in) messages to them. */
   optout_keywords: string[];
   optin_keywords: string[];
+  /** Why a conversation was closed: the choices offered when resolving it. */
+  closing_reasons?: string[];
+  closing_reason_required?: boolean;
   created_at: string;
 }
 
@@ -27,6 +30,10 @@ export interface Member {
   email: string;
   role: Role;
   joined_at: string;
+  availability?: "online" | "away" | "offline";
+  /** How many open conversations the agent takes at most; null: no limit. */
+  capacity?: number | null;
+  open_conversations?: number;
 }
 
 export interface Invitation {
@@ -107,6 +114,7 @@ export const settingsApi = {
   changePassword: (body: { current_password: string; new_password: string }) => api.post<void>("/me/password", body),
   updateCompany: (body: Partial<Omit<Company, "id" | "created_at">>) => api.patch<Company>("/company", body),
   updateMember: (id: string, role: Role) => api.patch<Member>(`/members/${encodeURIComponent(id)}`, { role }),
+  updateCapacity: (id: string, capacity: number | null) => api.patch<Member>(`/members/${encodeURIComponent(id)}`, { capacity }),
   removeMember: (id: string) => api.del(`/members/${encodeURIComponent(id)}`),
   memberResetLink: (id: string) => api.post<{ url: string }>(`/members/${encodeURIComponent(id)}/reset-link`),
   invite: (body: { email: string; role: Role }) => api.post<CreatedInvitation>("/invitations", body),

@@ -3,7 +3,7 @@ import { Copy, ExternalLink, FileText, Image as ImageIcon, Phone, Reply, Video }
 import { fill, type Draft } from "./components";
 
 /** Renders WhatsApp's *bold*, _italic_ and ~strike~ as the phone would. */
-function Formatted({ text }: { text: string }) {
+export function Formatted({ text }: { text: string }) {
   const parts = text.split(/(\*[^*\n]+\*|_[^_\n]+_|~[^~\n]+~)/g);
   return (
     <>

@@ -47,3 +47,7 @@ CREATE INDEX campaign_recipients_message ON campaign_recipients (message_id) WHE
 CREATE INDEX campaign_recipients_contact ON campaign_recipients (company_id, contact_id);
 
 ALTER TABLE companies ADD COLUMN campaigns_require_opt_in INTEGER NOT NULL DEFAULT 1;
+
+-- A message queued to leave later: it becomes its conversation's last
+-- message when it leaves, not when it is written.
+ALTER TABLE messages ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0;
