@@ -491,10 +491,11 @@ func benchReplies(b *testing.B, d *db.DB, recipients, replies int) {
 // over the whole table as in a busy inbox. The planner's statistics are then
 // refreshed (db.Refresh, as an import ends). Every page is then asked for
 // MASTERIA_BENCH_QUERIES (200) times through the HTTP API, as the owner
-// with a bearer token: the conversation list (first page, status=open, a
-// later page by cursor, and the inbox filters when the API has them) and
-// a conversation's messages (first page, and the next by cursor), for
-// conversations picked at random.
+// with a bearer token (a page far over the goal stops after 10 s): the
+// conversation list (first page, status=open, later pages by cursor, the
+// inbox's assignee, team and label filters, the queue's sort=oldest and q
+// search), a conversation's messages (first page, and the next by cursor)
+// for conversations picked at random, and the tabs' counts.
 //
 //	/tmp/httpapi.test -test.run XXX -test.bench InboxPages/sqlite -test.benchtime 1x
 func BenchmarkInboxPages(b *testing.B) {
