@@ -556,12 +556,17 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 		if err != nil {
 			return nil, "", err
 		}
+		// The first term repeats what the OR says so that both engines
+		// read the index from the cursor on, in order, and stop after a
+		// page. Without it SQLite answered the OR with two index searches
+		// merged and sorted: every conversation before the cursor, 250 ms at
+		// 20,000 conversations (BenchmarkInboxPages).
 		if oldest {
-			where = append(where, "(v.created_at > ? OR (v.created_at = ? AND v.id > ?))")
+			where = append(where, "v.created_at >= ? AND (v.created_at > ? OR (v.created_at = ? AND v.id > ?))")
 		} else {
-			where = append(where, "(v.last_message_at < ? OR (v.last_message_at = ? AND v.id < ?))")
+			where = append(where, "v.last_message_at <= ? AND (v.last_message_at < ? OR (v.last_message_at = ? AND v.id < ?))")
 		}
-		args = append(args, c.At, c.At, c.ID)
+		args = append(args, c.At, c.At, c.At, c.ID)
 	}
 	args = append(args, q.Limit+1)
 	rows, err := s.db.Query(ctx, `SELECT `+conversationColumns+conversationFrom+`
