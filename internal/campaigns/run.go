@@ -558,6 +558,35 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 		return true, nil // full, throttled or waiting for the connection
 	}
 	fed, found := 0, 0
+	// Small transactions: on SQLite the one writer is shared with agents'
+	// replies, which must not wait behind a long batch.
+	for fed < n {
+		want := min(n-fed, feedChunk)
+		took, queuedNow, err := f.feedChunk(ctx, c, connID, want)
+		if err != nil {
+			return false, err
+		}
+		found += took
+		fed += queuedNow
+		if took < want {
+			break // nothing more is pending (or the campaign stopped)
+		}
+	}
+	if c.RatePerSecond != nil {
+		f.mu.Lock()
+		f.allowance[key] -= float64(fed)
+		f.mu.Unlock()
+	}
+	return queued > 0 || found > 0, nil
+}
+
+// feedChunk is how many recipients one feeding transaction takes at most.
+const feedChunk = 40
+
+// feedChunk queues up to n pending recipients of a connection in one
+// transaction; it answers how many it took and how many it queued.
+func (f *feeder) feedChunk(ctx context.Context, c Campaign, connID string, n int) (found, fed int, err error) {
+	s := f.s
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
 		// Holding the campaign's row, a pause or cancel either waits for
 		// this batch (and then withdraws it) or has already committed (and
@@ -622,15 +651,7 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 		}
 		return nil
 	})
-	if err != nil {
-		return false, err
-	}
-	if c.RatePerSecond != nil {
-		f.mu.Lock()
-		f.allowance[key] -= float64(fed)
-		f.mu.Unlock()
-	}
-	return queued > 0 || found > 0, nil
+	return found, fed, err
 }
 
 // inWindow says whether the campaign may send now.

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"github.com/masteria/masteria/internal/auth"
 	"github.com/masteria/masteria/internal/companies"
 	"net/http"
@@ -50,7 +49,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer sub.Close()
 	ctx := c.CloseRead(r.Context()) // the client only listens; its close ends ctx
 	write := func(ev realtime.Event) error {
-		b, err := json.Marshal(ev)
+		b, err := ev.JSON()
 		if err != nil {
 			return err
 		}

@@ -195,8 +195,12 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 	if assignee != "" {
 		assigneeID = assignee
 	}
+	// One event per message: a client refreshes the conversation from
+	// message.created; conversation.created only tells of a new one.
 	a.publish("message.created", map[string]any{"conversation_id": convID, "message_id": msgID, "direction": conversations.Inbound, "assignee_id": assigneeID})
-	a.publish("conversation.updated", map[string]any{"conversation_id": convID, "opened": opened})
+	if opened {
+		a.publish("conversation.created", map[string]any{"conversation_id": convID})
+	}
 	return nil
 }
 

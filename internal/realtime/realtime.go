@@ -30,6 +30,17 @@ type Event struct {
 	ID   int64  `json:"id"`
 	Type string `json:"type"`
 	Data any    `json:"data,omitempty"`
+
+	wire []byte // the JSON, encoded once for every subscriber
+}
+
+// JSON is the event as subscribers receive it; the hub encodes it once
+// however many subscribers there are.
+func (ev Event) JSON() ([]byte, error) {
+	if ev.wire != nil {
+		return ev.wire, nil
+	}
+	return json.Marshal(ev)
 }
 
 const keep = 1000
@@ -126,6 +137,9 @@ func (h *Hub) Deliver(companyID string, ev Event) {
 	h.mu.Lock()
 	h.seq++
 	ev.ID = h.seq
+	if b, err := json.Marshal(ev); err == nil {
+		ev.wire = b
+	}
 	r := append(h.recent[companyID], ev)
 	if len(r) > keep {
 		r = r[len(r)-keep:]

@@ -43,8 +43,10 @@ ALTER TABLE conversations ADD COLUMN last_message_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN last_message_direction TEXT NOT NULL DEFAULT '';
 CREATE INDEX conversations_assignee ON conversations (company_id, assignee_id, last_message_at, id);
 CREATE INDEX conversations_status ON conversations (company_id, status, last_message_at, id);
--- The queue: unassigned open conversations, oldest first.
-CREATE INDEX conversations_queue ON conversations (company_id, created_at, id) WHERE assignee_id IS NULL AND status <> 'resolved';
+-- The inbox's tab counts and "take next" read unresolved conversations by
+-- assignee; the unassigned ones oldest first.
+CREATE INDEX conversations_unresolved ON conversations (company_id, assignee_id, unread_count) WHERE status <> 'resolved';
+CREATE INDEX conversations_unassigned ON conversations (company_id, status, created_at, id) WHERE assignee_id IS NULL;
 CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE status = 'snoozed' AND snoozed_until IS NOT NULL;
 CREATE INDEX conversations_protocol ON conversations (company_id, protocol);
 
