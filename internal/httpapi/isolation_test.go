@@ -242,12 +242,18 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 			}
 			var probes []probe
 			hasParam := param.MatchString(rt.Path)
-			for _, p := range paths {
+			for i, p := range paths {
 				var b any
 				if ex != nil {
 					b = ex
 				}
 				probes = append(probes, probe{"path", p, b, hasParam}, probe{"query", p + "?" + query, b, hasParam})
+				if i > 0 {
+					// With another company's id in the path the answer is
+					// 404 whatever the body holds: one path is enough for
+					// the body's ids.
+					continue
+				}
 				for field := range ex {
 					if !isIDField(field) {
 						continue
@@ -265,34 +271,37 @@ func TestTenantIsolationOnEveryRoute(t *testing.T) {
 					}
 				}
 			}
+			// Company A is compared once per route, and B around a GET's
+			// probes: a snapshot per probe made the walk take minutes.
+			var beforeB string
+			if rt.Method == "GET" {
+				beforeB = snapshot(t, d, companyB)
+			}
 			for _, variant := range probes {
-				{
-					c := ownerB()
-					beforeB := snapshot(t, d, companyB)
-					r := c.do(rt.Method, variant.path, variant.body)
-					if endsSession[rt.Path] {
-						bravo = login()
+				c := ownerB()
+				r := c.do(rt.Method, variant.path, variant.body)
+				if endsSession[rt.Path] {
+					bravo = login()
+				}
+				where := fmt.Sprintf("%s %s (%s)", rt.Method, variant.path, variant.name)
+				if r.status >= 500 {
+					t.Errorf("%s: server error %d: %s", where, r.status, r.body)
+				}
+				if variant.mustBe404 && r.status != 404 {
+					t.Errorf("%s: got %d for another company's object, want 404: %s", where, r.status, r.body)
+				}
+				for _, s := range secrets {
+					if strings.Contains(string(r.body), s) {
+						t.Errorf("%s: response leaks company A's %q: %s", where, s, r.body)
 					}
-					where := fmt.Sprintf("%s %s (%s)", rt.Method, variant.path, variant.name)
-					if r.status >= 500 {
-						t.Errorf("%s: server error %d: %s", where, r.status, r.body)
-					}
-					if variant.mustBe404 && r.status != 404 {
-						t.Errorf("%s: got %d for another company's object, want 404: %s", where, r.status, r.body)
-					}
-					for _, s := range secrets {
-						if strings.Contains(string(r.body), s) {
-							t.Errorf("%s: response leaks company A's %q: %s", where, s, r.body)
-						}
-					}
-					if after := snapshot(t, d, companyA); after != before {
-						t.Fatalf("%s changed company A's data:\nbefore:\n%s\nafter:\n%s", where, before, after)
-					}
-					if rt.Method == "GET" {
-						if afterB := snapshot(t, d, companyB); afterB != beforeB {
-							t.Errorf("%s: a GET changed state", where)
-						}
-					}
+				}
+			}
+			if after := snapshot(t, d, companyA); after != before {
+				t.Fatalf("%s changed company A's data:\nbefore:\n%s\nafter:\n%s", key, before, after)
+			}
+			if rt.Method == "GET" {
+				if afterB := snapshot(t, d, companyB); afterB != beforeB {
+					t.Errorf("%s: a GET changed state", key)
 				}
 			}
 			covered++
