@@ -491,6 +491,10 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// rareLabel is the size up to which a label's conversations are listed
+// from the label's side.
+const rareLabel = 2000
+
 // List returns a company's conversations: most recent activity first, or
 // with Sort "oldest" oldest first (the queue).
 func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conversation, string, error) {
@@ -532,7 +536,18 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 		if !ids.Valid(q.LabelID) {
 			return []Conversation{}, "", nil
 		}
-		where = append(where, "EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = v.id AND cl.label_id = ?)")
+		// A label on few conversations is read from its own index and
+		// those few sorted; one on many is checked along the list, which
+		// finds a page of them soon. Counting the label's index picks.
+		var tagged int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM conversation_labels WHERE label_id = ?`, q.LabelID).Scan(&tagged); err != nil {
+			return nil, "", fmt.Errorf("label size: %w", err)
+		}
+		if tagged <= rareLabel {
+			where = append(where, "v.id IN (SELECT cl.conversation_id FROM conversation_labels cl WHERE cl.label_id = ?)")
+		} else {
+			where = append(where, "EXISTS (SELECT 1 FROM conversation_labels cl WHERE cl.conversation_id = v.id AND cl.label_id = ?)")
+		}
 		args = append(args, q.LabelID)
 	}
 	if t := strings.TrimSpace(q.Q); t != "" {
