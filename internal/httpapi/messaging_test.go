@@ -185,8 +185,18 @@ func TestSimulatorInbound(t *testing.T) {
 		eventually(t, "the opt-in", func() bool {
 			return owner.must(200, "GET", "/api/v1/contacts/"+contact["id"].(string), nil)["consent"].(map[string]any)["state"] == "opted_in"
 		})
-		if n := len(messagesOf(t, owner, conv["id"].(string))); n != 4 {
-			t.Fatalf("one conversation holds every message: %d", n)
+		// The timeline holds the four messages and the two consent changes.
+		var kinds []string
+		for _, m := range messagesOf(t, owner, conv["id"].(string)) {
+			m := m.(map[string]any)
+			if m["type"] == "event" {
+				kinds = append(kinds, m["content"].(map[string]any)["event"].(string))
+			} else {
+				kinds = append(kinds, m["direction"].(string))
+			}
+		}
+		if strings.Join(kinds, ",") != "opted_in,inbound,opted_out,inbound,inbound,inbound" {
+			t.Fatalf("one conversation holds every message and event: %v", kinds)
 		}
 		if c := waitConversations(t, owner, url.Values{}, 1)[0].(map[string]any); c["unread_count"] != float64(4) {
 			t.Fatalf("unread = %v", c["unread_count"])
