@@ -266,6 +266,29 @@ func (s *Service) List(ctx context.Context, companyID string) ([]Campaign, error
 	return out, nil
 }
 
+// add counts n recipients of a status.
+func (st *Stats) add(status string, n int) {
+	st.Total += n
+	switch status {
+	case "pending":
+		st.Pending += n
+	case "queued":
+		st.Queued += n
+	case "sent":
+		st.Sent += n
+	case "delivered":
+		st.Delivered += n
+	case "read":
+		st.Read += n
+	case "replied":
+		st.Replied += n
+	case "failed":
+		st.Failed += n
+	case "skipped":
+		st.Skipped += n
+	}
+}
+
 func stats(ctx context.Context, q db.Querier, id string) (Stats, error) {
 	var st Stats
 	rows, err := q.Query(ctx, `SELECT status, count(*) FROM campaign_recipients WHERE campaign_id = ? GROUP BY status`, id)
@@ -279,25 +302,7 @@ func stats(ctx context.Context, q db.Querier, id string) (Stats, error) {
 		if err := rows.Scan(&status, &n); err != nil {
 			return st, err
 		}
-		st.Total += n
-		switch status {
-		case "pending":
-			st.Pending = n
-		case "queued":
-			st.Queued = n
-		case "sent":
-			st.Sent = n
-		case "delivered":
-			st.Delivered = n
-		case "read":
-			st.Read = n
-		case "replied":
-			st.Replied = n
-		case "failed":
-			st.Failed = n
-		case "skipped":
-			st.Skipped = n
-		}
+		st.add(status, n)
 	}
 	return st, rows.Err()
 }

@@ -136,26 +136,7 @@ func (s *Service) Report(ctx context.Context, companyID, id string) (Report, err
 			at[conn.String] = i
 			r.Connections = append(r.Connections, ConnectionRow{ConnectionID: conn.String, Name: name.String})
 		}
-		row := &r.Connections[i].Stats
-		row.Total += n
-		switch status {
-		case "pending":
-			row.Pending += n
-		case "queued":
-			row.Queued += n
-		case "sent":
-			row.Sent += n
-		case "delivered":
-			row.Delivered += n
-		case "read":
-			row.Read += n
-		case "replied":
-			row.Replied += n
-		case "failed":
-			row.Failed += n
-		case "skipped":
-			row.Skipped += n
-		}
+		r.Connections[i].Stats.add(status, n)
 	}
 	rows.Close()
 	// Sends per minute, bucketed here: the SQL stays the same on both
