@@ -456,8 +456,40 @@ func (f *feeder) round(ctx context.Context) error {
 			s.logger.Error("campaigns: feeding a campaign failed", "campaign_id", c.ID, "err", err)
 		}
 	}
+	return f.afterwards(ctx, now)
+}
+
+// afterwards keeps reporting a campaign for a while after it ends:
+// delivery and read reports, and replies, still arrive for its messages.
+func (f *feeder) afterwards(ctx context.Context, now time.Time) error {
+	rows, err := f.s.db.Query(ctx, `SELECT id, company_id, status FROM campaigns WHERE status IN ('completed', 'canceled', 'paused')
+		AND updated_at >= ?`, now.Add(-afterglow))
+	if err != nil {
+		return fmt.Errorf("ended campaigns: %w", err)
+	}
+	type ended struct{ id, company, status string }
+	var all []ended
+	for rows.Next() {
+		var e ended
+		if err := rows.Scan(&e.id, &e.company, &e.status); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, e := range all {
+		f.reportEvery(Campaign{ID: e.id, companyID: e.company, Status: e.status}, now, 5*time.Second)
+	}
 	return nil
 }
+
+// afterglow is how long an ended (or paused) campaign keeps being
+// reported.
+const afterglow = 15 * time.Minute
 
 // campaign does one round of work for one campaign.
 func (f *feeder) campaign(ctx context.Context, c Campaign, now time.Time) error {
@@ -505,8 +537,14 @@ func (f *feeder) campaign(ctx context.Context, c Campaign, now time.Time) error 
 }
 
 func (f *feeder) report(c Campaign, now time.Time) {
+	c.Status = Running
+	f.reportEvery(c, now, time.Second)
+}
+
+// reportEvery publishes a campaign's counters at most once per interval.
+func (f *feeder) reportEvery(c Campaign, now time.Time, every time.Duration) {
 	f.mu.Lock()
-	due := now.Sub(f.reported[c.ID]) >= time.Second
+	due := now.Sub(f.reported[c.ID]) >= every
 	if due {
 		f.reported[c.ID] = now
 	}
@@ -518,7 +556,7 @@ func (f *feeder) report(c Campaign, now time.Time) {
 	if err != nil {
 		return
 	}
-	f.s.hub.Publish(c.companyID, realtime.Event{Type: "campaign.progress", Data: map[string]any{"campaign_id": c.ID, "status": Running, "stats": st}})
+	f.s.hub.Publish(c.companyID, realtime.Event{Type: "campaign.progress", Data: map[string]any{"campaign_id": c.ID, "status": c.Status, "stats": st}})
 }
 
 // feed queues the next recipients of a connection: enough to keep its

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -148,9 +149,29 @@ func TestCampaignSendsPersonalizedSkipsAndReports(t *testing.T) {
 			}
 		}
 
-		// A reply marks the recipient.
+		// A reply marks the recipient, and the finished campaign's live
+		// counters still move.
+		ws, _, err := dialEvents(t, e, owner, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ws.CloseNow()
 		simulate(t, owner, sim, "+5511980000002", "Quero!")
 		eventually(t, "the reply", func() bool { return len(recipientsOf(t, owner, id, "replied")) == 1 })
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				t.Fatalf("no campaign.progress after the campaign ended: %v", err)
+			}
+			var ev liveEvent
+			_ = json.Unmarshal(b, &ev)
+			if ev.Type == "campaign.progress" && ev.Data["status"] == "completed" &&
+				ev.Data["stats"].(map[string]any)["replied"] == float64(1) {
+				break
+			}
+		}
 
 		// The report has everyone.
 		rep := owner.raw("GET", "/api/v1/campaigns/"+id+"/report.csv", nil, nil)
