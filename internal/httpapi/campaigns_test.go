@@ -237,8 +237,9 @@ func TestCampaignPauseResumeCancelAndRate(t *testing.T) {
 			t.Fatalf("paused campaign moved or emptied: %v → %v", before, after)
 		}
 		// Its own rate, per connection: 10 per second each (a second's
-		// burst, then the pace) for the second or so it ran.
-		if n := left(after); n < 10 || n > 50 {
+		// burst, then the pace) for the second or so it ran: never more;
+		// fewer on a slow machine.
+		if n := left(after); n == 0 || n > 50 {
 			t.Fatalf("%v sent in about a second at 10/s on two numbers", n)
 		}
 		owner.must(200, "POST", "/api/v1/campaigns/"+id+"/resume", nil)
