@@ -56,6 +56,12 @@ import (
 	"github.com/masteria/masteria/internal/templates"
 )
 
+// Why a running campaign waits (its status_reason while it does).
+const (
+	WaitMessagingLimit = "messaging_limit" // the portfolio's 24-hour limit has no room left
+	WaitDailyCap       = "daily_cap"       // a number reached its campaign messages for today
+)
+
 // Statuses of a campaign.
 const (
 	Draft     = "draft"
@@ -152,6 +158,7 @@ type Campaign struct {
 	RatePerSecond *float64          `json:"rate_per_second"`
 	Schedule      Schedule          `json:"schedule"`
 	StopRules     StopRules         `json:"stop_rules"`
+	Pacing        Pacing            `json:"pacing"`
 	Stats         Stats             `json:"stats"`
 	StartedAt     db.Time           `json:"started_at"`
 	FinishedAt    db.Time           `json:"finished_at"`
@@ -170,6 +177,7 @@ type Input struct {
 	RatePerSecond *float64           `json:"rate_per_second"`
 	Schedule      *Schedule          `json:"schedule"`
 	StopRules     *StopRules         `json:"stop_rules"`
+	Pacing        *Pacing            `json:"pacing"`
 }
 
 // Service runs campaigns.
@@ -191,14 +199,14 @@ func NewService(d *db.DB, conns *connections.Service, cs *contacts.Service, o *o
 	return &Service{db: d, conns: conns, contacts: cs, outbox: o, hub: hub, logger: logger, now: time.Now, Tick: 200 * time.Millisecond}
 }
 
-const columns = `id, company_id, name, status, status_reason, connection_ids, audience, message, rate_per_second, schedule, stop_rules,
+const columns = `id, company_id, name, status, status_reason, connection_ids, audience, message, rate_per_second, schedule, stop_rules, pacing,
 	started_at, finished_at, created_at, updated_at`
 
 func scan(sc interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
-	var conns, aud, msg, sched, rules string
+	var conns, aud, msg, sched, rules, pacing string
 	var rate sql.NullFloat64
-	err := sc.Scan(&c.ID, &c.companyID, &c.Name, &c.Status, &c.StatusReason, &conns, &aud, &msg, &rate, &sched, &rules,
+	err := sc.Scan(&c.ID, &c.companyID, &c.Name, &c.Status, &c.StatusReason, &conns, &aud, &msg, &rate, &sched, &rules, &pacing,
 		&c.StartedAt, &c.FinishedAt, &c.CreatedAt, &c.UpdatedAt)
 	if err != nil {
 		return c, err
@@ -207,7 +215,7 @@ func scan(sc interface{ Scan(...any) error }) (Campaign, error) {
 	for _, p := range []struct {
 		raw string
 		dst any
-	}{{conns, &c.ConnectionIDs}, {aud, &c.Audience}, {msg, &c.Message}, {sched, &c.Schedule}, {rules, &c.StopRules}} {
+	}{{conns, &c.ConnectionIDs}, {aud, &c.Audience}, {msg, &c.Message}, {sched, &c.Schedule}, {rules, &c.StopRules}, {pacing, &c.Pacing}} {
 		if err := json.Unmarshal([]byte(p.raw), p.dst); err != nil {
 			return c, fmt.Errorf("campaign %s: %w", c.ID, err)
 		}
@@ -347,6 +355,7 @@ func (s *Service) check(ctx context.Context, companyID string, c Campaign) error
 			}
 		}
 	}
+	c.Pacing.check(v)
 	if r := c.StopRules; r.FailureRatio < 0 || r.FailureRatio > 1 || r.OverLast < 0 || r.OverLast > 10000 {
 		v.Add("stop_rules", "invalid_stop_rules")
 	}
@@ -439,6 +448,9 @@ func (in Input) apply(c *Campaign) {
 	if in.StopRules != nil {
 		c.StopRules = *in.StopRules
 	}
+	if in.Pacing != nil {
+		c.Pacing = *in.Pacing
+	}
 }
 
 func (s *Service) save(ctx context.Context, q db.Querier, c Campaign, insert bool) error {
@@ -447,21 +459,22 @@ func (s *Service) save(ctx context.Context, q db.Querier, c Campaign, insert boo
 	msg, _ := json.Marshal(c.Message)
 	sched, _ := json.Marshal(c.Schedule)
 	rules, _ := json.Marshal(c.StopRules)
+	pacing, _ := json.Marshal(c.Pacing)
 	var rate any
 	if c.RatePerSecond != nil {
 		rate = *c.RatePerSecond
 	}
 	now := db.Now()
 	if insert {
-		_, err := q.Exec(ctx, `INSERT INTO campaigns (id, company_id, name, status, connection_ids, audience, message, rate_per_second, schedule, stop_rules, created_at, updated_at)
-			VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.companyID, c.Name, string(conns), string(aud), string(msg), rate, string(sched), string(rules), now, now)
+		_, err := q.Exec(ctx, `INSERT INTO campaigns (id, company_id, name, status, connection_ids, audience, message, rate_per_second, schedule, stop_rules, pacing, created_at, updated_at)
+			VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.companyID, c.Name, string(conns), string(aud), string(msg), rate, string(sched), string(rules), string(pacing), now, now)
 		if err != nil {
 			return fmt.Errorf("create campaign: %w", err)
 		}
 		return nil
 	}
-	_, err := q.Exec(ctx, `UPDATE campaigns SET name = ?, connection_ids = ?, audience = ?, message = ?, rate_per_second = ?, schedule = ?, stop_rules = ?, updated_at = ?
-		WHERE company_id = ? AND id = ? AND status = 'draft'`, c.Name, string(conns), string(aud), string(msg), rate, string(sched), string(rules), now, c.companyID, c.ID)
+	_, err := q.Exec(ctx, `UPDATE campaigns SET name = ?, connection_ids = ?, audience = ?, message = ?, rate_per_second = ?, schedule = ?, stop_rules = ?, pacing = ?, updated_at = ?
+		WHERE company_id = ? AND id = ? AND status = 'draft'`, c.Name, string(conns), string(aud), string(msg), rate, string(sched), string(rules), string(pacing), now, c.companyID, c.ID)
 	if err != nil {
 		return fmt.Errorf("update campaign: %w", err)
 	}
@@ -539,6 +552,9 @@ type AudienceCount struct {
 	WithoutConsent int  `json:"without_consent"` // skipped for no_consent when RequiresOptIn
 	Eligible       int  `json:"eligible"`
 	RequiresOptIn  bool `json:"requires_opt_in"`
+	// MessagingLimits is how much of each messaging limit the campaign's
+	// numbers count against it would use (admission control).
+	MessagingLimits []Reach `json:"messaging_limits"`
 }
 
 // CountAudience counts an audience exactly as Start freezes it (the union
@@ -576,5 +592,6 @@ func (s *Service) CountAudience(ctx context.Context, companyID string, in Input)
 	if out.RequiresOptIn {
 		out.Eligible -= out.WithoutConsent
 	}
-	return out, nil
+	out.MessagingLimits, err = s.reachFor(ctx, companyID, c.ConnectionIDs, out.Eligible)
+	return out, err
 }

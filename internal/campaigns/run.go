@@ -408,7 +408,7 @@ func (s *Service) publish(tx *db.Tx, companyID, id string) {
 
 // Run feeds running campaigns until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	f := &feeder{s: s, allowance: map[string]float64{}, last: map[string]time.Time{}, reported: map[string]time.Time{}}
+	f := &feeder{s: s, allowance: map[string]float64{}, last: map[string]time.Time{}, reported: map[string]time.Time{}, reach: map[string]reachCache{}}
 	t := time.NewTicker(s.Tick)
 	defer t.Stop()
 	for {
@@ -428,7 +428,8 @@ type feeder struct {
 	mu        sync.Mutex
 	allowance map[string]float64 // campaign/connection: messages the campaign's own rate allows now
 	last      map[string]time.Time
-	reported  map[string]time.Time // campaign: last progress event
+	reported  map[string]time.Time  // campaign: last progress event
+	reach     map[string]reachCache // company/limit group: people reached in 24 hours
 }
 
 func (f *feeder) round(ctx context.Context) error {
@@ -512,14 +513,23 @@ func (f *feeder) campaign(ctx context.Context, c Campaign, now time.Time) error 
 	if err != nil {
 		return err
 	}
-	busy := false
+	busy, fedAny, wait := false, false, ""
 	if open {
 		for _, connID := range c.ConnectionIDs {
-			b, err := f.feed(ctx, c, connID, now)
+			b, fed, w, err := f.feed(ctx, c, connID, now)
 			if err != nil {
 				return err
 			}
-			busy = busy || b
+			busy, fedAny = busy || b, fedAny || fed > 0
+			if wait == "" {
+				wait = w
+			}
+		}
+		if fedAny {
+			wait = ""
+		}
+		if err := f.waiting(ctx, c, wait); err != nil {
+			return err
 		}
 	}
 	f.report(c, now)
@@ -560,13 +570,15 @@ func (f *feeder) reportEvery(c Campaign, now time.Time, every time.Duration) {
 }
 
 // feed queues the next recipients of a connection: enough to keep its
-// dispatcher busy for a couple of seconds, within the campaign's own rate.
-// It answers whether recipients may still wait (queued, or pending).
-func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.Time) (bool, error) {
+// dispatcher busy for a couple of seconds, within the campaign's own rate,
+// the messaging limit and the campaign's pacing. It answers whether
+// recipients may still wait (queued, or pending), how many it queued, and
+// why it queued none when a limit holds them.
+func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.Time) (busy bool, fed int, wait string, err error) {
 	s := f.s
 	conn, err := s.conns.Get(ctx, c.companyID, connID)
 	if err != nil {
-		return false, nil // deleted meanwhile: its recipients wait for nothing
+		return false, 0, "", nil // deleted meanwhile: its recipients wait for nothing
 	}
 	perSec, _ := outbox.RateOf(conn)
 	want := max(20, int(perSec*2))
@@ -584,7 +596,7 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 	var queued int
 	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND connection_id = ? AND status = 'queued'`,
 		c.ID, connID).Scan(&queued); err != nil {
-		return false, fmt.Errorf("campaign backlog: %w", err)
+		return false, 0, "", fmt.Errorf("campaign backlog: %w", err)
 	}
 	n := min(want-queued, 500)
 	if c.RatePerSecond != nil && *c.RatePerSecond < perSec {
@@ -593,16 +605,39 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 		f.mu.Unlock()
 	}
 	if n <= 0 || conn.Status != "active" {
-		return true, nil // full, throttled or waiting for the connection
+		return true, 0, "", nil // full, throttled or waiting for the connection
 	}
-	fed, found := 0, 0
+	var pending int
+	err = s.db.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM campaign_recipients WHERE campaign_id = ? AND connection_id = ? AND status = 'pending' LIMIT 1) p`,
+		c.ID, connID).Scan(&pending)
+	if err != nil {
+		return false, 0, "", fmt.Errorf("campaign pending: %w", err)
+	}
+	if pending == 0 {
+		return queued > 0, 0, "", nil
+	}
+	room, reachKey, err := f.room(ctx, c.companyID, connID, n, now)
+	if err != nil {
+		return false, 0, "", err
+	}
+	if reachKey != "" {
+		if room == 0 {
+			return true, 0, WaitMessagingLimit, nil
+		}
+		n = min(n, room)
+	}
+	n, wait, err = f.paced(ctx, c, connID, n, now)
+	if err != nil || n == 0 {
+		return true, 0, wait, err
+	}
+	found := 0
 	// Small transactions: on SQLite the one writer is shared with agents'
 	// replies, which must not wait behind a long batch.
 	for fed < n {
 		want := min(n-fed, feedChunk)
 		took, queuedNow, err := f.feedChunk(ctx, c, connID, want)
 		if err != nil {
-			return false, err
+			return false, fed, "", err
 		}
 		found += took
 		fed += queuedNow
@@ -610,12 +645,27 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 			break // nothing more is pending (or the campaign stopped)
 		}
 	}
+	if reachKey != "" {
+		f.reachUsed(reachKey, fed)
+	}
 	if c.RatePerSecond != nil {
 		f.mu.Lock()
 		f.allowance[key] -= float64(fed)
 		f.mu.Unlock()
 	}
-	return queued > 0 || found > 0, nil
+	return queued > 0 || found > 0, fed, "", nil
+}
+
+// waiting shows why a running campaign is held (a limit), or clears it.
+func (f *feeder) waiting(ctx context.Context, c Campaign, reason string) error {
+	if c.StatusReason == reason || (reason == "" && c.StatusReason != WaitMessagingLimit && c.StatusReason != WaitDailyCap) {
+		return nil
+	}
+	_, err := f.s.db.Exec(ctx, `UPDATE campaigns SET status_reason = ? WHERE id = ? AND status = 'running'`, reason, c.ID)
+	if err != nil {
+		return fmt.Errorf("campaign wait reason: %w", err)
+	}
+	return nil
 }
 
 // feedChunk is how many recipients one feeding transaction takes at most.

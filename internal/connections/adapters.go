@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/masteria/masteria/internal/channel"
@@ -78,6 +79,9 @@ func (s *Service) Test(ctx context.Context, companyID, id string, a *Adapters) (
 	case channel.Simulator:
 		info = map[string]any{"display_phone_number": "Simulator", "verified_name": c.Name, "quality_rating": "GREEN",
 			"throughput": "simulated", "messaging_limit": "unlimited"}
+		if n := c.Settings().MessagingLimit; n > 0 {
+			info["messaging_limit"] = strconv.Itoa(n)
+		}
 	case channel.WhatsAppCloud:
 		client, err := a.Cloud(c)
 		if err != nil {

@@ -81,6 +81,10 @@ type Settings struct {
 	GraphURL      string `json:"graph_url,omitempty"`
 	// simulator
 	DeliveryDelayMS *int `json:"delivery_delay_ms,omitempty"`
+	// MessagingLimit imitates Meta's messaging limit tier (unique people
+	// per moving 24 hours; 0 is unlimited), so that admission control can
+	// be tried with no Meta account.
+	MessagingLimit int `json:"messaging_limit,omitempty"`
 	// sending pace, for every type
 	MessagesPerSecond float64 `json:"messages_per_second,omitempty"`
 	Burst             int     `json:"burst,omitempty"`
@@ -220,7 +224,13 @@ func check(v apierr.Validation, typ string, st Settings, sec Secrets) {
 		if st.DeliveryDelayMS != nil {
 			v.Add("config.delivery_delay_ms", "not_for_this_type")
 		}
+		if st.MessagingLimit != 0 {
+			v.Add("config.messaging_limit", "not_for_this_type")
+		}
 	case channel.Simulator:
+		if st.MessagingLimit < 0 || st.MessagingLimit > 1000000 {
+			v.Add("config.messaging_limit", "out_of_range")
+		}
 		if st.DeliveryDelayMS != nil && (*st.DeliveryDelayMS < 0 || *st.DeliveryDelayMS > 60000) {
 			v.Add("config.delivery_delay_ms", "out_of_range")
 		}

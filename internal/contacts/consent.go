@@ -128,3 +128,89 @@ type Keywords struct {
 	OptOut []string `json:"optout_keywords"`
 	OptIn  []string `json:"optin_keywords"`
 }
+
+// OptInAudience records an opt-in, with its source and the wording the
+// people agreed to, for every contact of the audience that has none: the
+// campaign wizard's way of recording a consent collected elsewhere (a form,
+// a counter, a paper list) for many people at once. Opted-out contacts are
+// never touched: only the person can take an opt-out back. Each contact
+// gets its own ledger line, and the audit log one line for the whole act.
+func (s *Service) OptInAudience(ctx context.Context, companyID string, a Audience, in ConsentInput) (int, error) {
+	in.Action = "opt_in"
+	v := apierr.Validation{}
+	if err := checkConsent(in); err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(in.Wording) == "" {
+		v.Add("wording", "required") // the proof LGPD asks for is what people agreed to
+	}
+	if err := v.Err(); err != nil {
+		return 0, err
+	}
+	cond, args, err := s.AudienceCond(ctx, s.db, companyID, a)
+	if err != nil {
+		return 0, err
+	}
+	actor, _ := audit.ActorFrom(ctx)
+	total, after := 0, ""
+	for {
+		// A chunk per transaction: a large audience never holds the one
+		// SQLite writer for long, and a crash leaves whole chunks done (the
+		// rest is found again, as it still has no consent).
+		n := 0
+		err := s.db.InTx(ctx, func(tx *db.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT c.id FROM contacts c WHERE `+cond+` AND c.consent_state NOT IN ('opted_in', 'opted_out') AND c.id > ?
+				ORDER BY c.id LIMIT 500`, append(append([]any{}, args...), after)...)
+			if err != nil {
+				return fmt.Errorf("audience without consent: %w", err)
+			}
+			var idsNow []string
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				idsNow = append(idsNow, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(idsNow) == 0 {
+				return nil
+			}
+			now := db.Now()
+			ledger := make([][]any, 0, len(idsNow))
+			for _, id := range idsNow {
+				ledger = append(ledger, []any{ids.New(), companyID, id, "opt_in", in.Source, strings.TrimSpace(in.Channel), in.Wording, "",
+					actor.Type, actor.ID, actor.Name, now})
+			}
+			if err := db.CopyRows(ctx, tx, "consent_events", []string{"id", "company_id", "contact_id", "action", "source", "channel", "wording", "reason",
+				"actor_type", "actor_id", "actor_name", "created_at"}, ledger); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE contacts SET consent_state = ?, consent_source = ?, consent_at = ?, updated_at = ?
+				WHERE company_id = ? AND consent_state NOT IN ('opted_in', 'opted_out') AND id IN (`+marks(len(idsNow))+`)`,
+				append([]any{OptedIn, in.Source, now, now, companyID}, anys(idsNow)...)...); err != nil {
+				return fmt.Errorf("consent state: %w", err)
+			}
+			n, after = len(idsNow), idsNow[len(idsNow)-1]
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	if total > 0 {
+		if err := audit.Record(ctx, s.db, companyID, "consent.bulk_opt_in", "audience", "", map[string]any{
+			"contacts": total, "source": in.Source, "audience": a}); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/masteria/masteria/internal/apierr"
 	"github.com/masteria/masteria/internal/campaigns"
+	"github.com/masteria/masteria/internal/contacts"
 )
 
 func (s *Server) listCampaigns(w http.ResponseWriter, r *http.Request) {
@@ -151,4 +153,28 @@ func (s *Server) countCampaignAudience(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, n)
+}
+
+// audienceOptIn records a consent collected elsewhere for the contacts of
+// an audience that have none, so that a campaign requiring opt-in reaches
+// them.
+func (s *Server) audienceOptIn(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Audience *contacts.Audience `json:"audience"`
+		contacts.ConsentInput
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if in.Audience == nil {
+		s.writeError(w, r, apierr.Field("audience", "audience_required"))
+		return
+	}
+	n, err := s.Contacts.OptInAudience(r.Context(), company(r), *in.Audience, in.ConsentInput)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"affected": n})
 }

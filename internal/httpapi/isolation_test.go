@@ -128,6 +128,8 @@ var examples = map[string]map[string]any{
 	"PATCH /api/v1/campaigns/{id}":     {"name": "Probe"},
 	"POST /api/v1/campaigns/audience":  {"audience": map[string]any{"segment_ids": []string{}, "all": true}, "connection_ids": []string{}},
 	"POST /api/v1/campaigns/{id}/test": {"phone": "+55 11 98765-1111"},
+	"POST /api/v1/campaigns/audience/opt-in": {"audience": map[string]any{"segment_ids": []string{}, "all": true},
+		"source": "form", "wording": "probe"},
 }
 
 // takesNoBody are the writes that read no JSON body (uploads are multipart

@@ -169,6 +169,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/api/v1/campaigns", Agent, false, s.listCampaigns},
 		{"POST", "/api/v1/campaigns", Admin, false, s.createCampaign},
 		{"POST", "/api/v1/campaigns/audience", Agent, false, s.countCampaignAudience},
+		{"POST", "/api/v1/campaigns/audience/opt-in", Admin, false, s.audienceOptIn},
 		{"GET", "/api/v1/campaigns/{id}", Agent, false, s.getCampaign},
 		{"PATCH", "/api/v1/campaigns/{id}", Admin, false, s.updateCampaign},
 		{"DELETE", "/api/v1/campaigns/{id}", Admin, false, s.deleteCampaign},
