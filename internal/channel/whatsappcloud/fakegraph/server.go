@@ -80,6 +80,10 @@ type media struct {
 
 type failure struct{ status, code int }
 
+// failRule is how sends to one recipient fail: with code, the next left
+// times (-1: always).
+type failRule struct{ code, left int }
+
 // Option configures a Server.
 type Option func(*Server)
 
@@ -114,7 +118,7 @@ type Server struct {
 	latency   time.Duration
 	fails     []failure
 	hang      bool
-	failTo    map[string]int
+	failTo    map[string]failRule
 	quality   string
 }
 
@@ -130,7 +134,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 		media:         map[string]*media{},
 		uploads:       map[string]int64{},
 		samples:       map[string][]byte{},
-		failTo:        map[string]int{},
+		failTo:        map[string]failRule{},
 		quality:       "GREEN",
 	}
 	for _, o := range opts {
@@ -212,16 +216,34 @@ func (s *Server) SetTimeout(hang bool) {
 	s.hang = hang
 }
 
-// FailTo makes every send to the recipient fail with code (HTTP 400);
-// code 0 lets sends to them succeed again.
-func (s *Server) FailTo(phone string, code int) {
+// FailTo makes every send to the recipient fail with code; code 0 lets
+// sends to them succeed again.
+func (s *Server) FailTo(phone string, code int) { s.FailToTimes(phone, code, -1) }
+
+// FailToTimes makes the next n sends to the recipient fail with code (n -1:
+// every one), answered with the HTTP status Meta uses for it: 429 for rate
+// limits, 500 for its own faults, 401 for a bad token, 400 for the rest.
+func (s *Server) FailToTimes(phone string, code, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if code == 0 {
+	if code == 0 || n == 0 {
 		delete(s.failTo, phone)
 		return
 	}
-	s.failTo[phone] = code
+	s.failTo[phone] = failRule{code: code, left: n}
+}
+
+// statusFor is the HTTP status Meta answers an error code with.
+func statusFor(code int) int {
+	switch code {
+	case 130429, 80007, 4:
+		return http.StatusTooManyRequests
+	case 1, 2, 131000, 131016:
+		return http.StatusInternalServerError
+	case 190:
+		return http.StatusUnauthorized
+	}
+	return http.StatusBadRequest
 }
 
 // SetQuality sets the quality rating the number info reports.
@@ -460,8 +482,15 @@ func (s *Server) messages(w http.ResponseWriter, phoneNumberID string, body []by
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if code, ok := s.failTo[m.To]; ok {
-		writeError(w, http.StatusBadRequest, code, 0, "")
+	if f, ok := s.failTo[m.To]; ok {
+		if f.left > 0 {
+			f.left--
+			s.failTo[m.To] = f
+			if f.left == 0 {
+				delete(s.failTo, m.To)
+			}
+		}
+		writeError(w, statusFor(f.code), f.code, 0, "")
 		return
 	}
 	if m.Type == "template" {
