@@ -566,7 +566,11 @@ func (f *feeder) reportEvery(c Campaign, now time.Time, every time.Duration) {
 	if err != nil {
 		return
 	}
-	f.s.hub.Publish(c.companyID, realtime.Event{Type: "campaign.progress", Data: map[string]any{"campaign_id": c.ID, "status": c.Status, "stats": st}})
+	data := map[string]any{"campaign_id": c.ID, "status": c.Status, "stats": st}
+	if c.Status == Running {
+		data["status_reason"] = c.StatusReason // a running campaign's wait (messaging_limit, daily_cap)
+	}
+	f.s.hub.Publish(c.companyID, realtime.Event{Type: "campaign.progress", Data: data})
 }
 
 // feed queues the next recipients of a connection: enough to keep its

@@ -172,12 +172,16 @@ try {
   await new Promise((r) => setTimeout(r, 3000));
   await post(`/api/v1/campaigns/${paused.id}/pause`, {});
   await new Promise((r) => setTimeout(r, 4000)); // the Simulator's review of the new template
+  // The number imitates a small Meta messaging limit, so the wizard's review shows admission control.
+  const patched = await setup.request.patch(`/api/v1/connections/${sim.id}`, { headers, data: { config: { messaging_limit: 30 } } });
+  if (!patched.ok()) throw new Error(`messaging limit: HTTP ${patched.status()} ${await patched.text()}`);
   const draft = await post("/api/v1/campaigns", {
     name: "Oferta da semana",
     connection_ids: [sim.id],
     audience: { tags: [clientes.id], segment_ids: [] },
     message: { type: "template", template: { name: "oferta_da_semana", language: "pt_BR", variables: { 1: { field: "first_name" }, 2: { value: "pão de queijo em dobro" } } } },
     schedule: { window: { days: [1, 2, 3, 4, 5, 6], start: "08:00", end: "19:00" } },
+    pacing: { delay_min_seconds: 5, delay_max_seconds: 20, daily_cap: 200 },
   });
   for (let i = 0; i < 100; i++) {
     const c = await (await setup.request.get(`/api/v1/campaigns/${done.id}`)).json();

@@ -294,6 +294,13 @@ function StatusNote({ c }: { c: Campaign }) {
     );
   }
   if (c.status === "paused") return <Alert>{t("campaigns.detail.paused_by_user")}</Alert>;
+  if (c.status === "running" && (c.status_reason === "messaging_limit" || c.status_reason === "daily_cap")) {
+    return (
+      <Alert tone="warning">
+        <p data-testid="wait-reason">{t(`campaigns.wait_reason.${c.status_reason}`)}</p>
+      </Alert>
+    );
+  }
   if (c.status === "scheduled" && c.schedule?.start_at) {
     return <Alert>{t("campaigns.detail.scheduled_note", { when: dates.dateTime(c.schedule.start_at) })}</Alert>;
   }

@@ -3,7 +3,8 @@ import { Link, Navigate, useNavigate, useParams } from "react-router";
 import { useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { ArrowLeft, ArrowRight, Check, Plus, Rocket, Send, Trash2 } from "lucide-react";
-import { campaignKeys, campaignQuery, campaignsApi, type Campaign, type CompanyWithConsent, type MessageType } from "./api";
+import { campaignKeys, campaignQuery, campaignsApi, type Campaign, type CampaignInput, type CompanyWithConsent, type MessageType } from "./api";
+import { AudienceOptIn, MessagingLimits } from "./Admission";
 import {
   audienceFilters,
   draftFromCampaign,
@@ -319,9 +320,14 @@ function AudienceStep({ d, set, errors, requireOptIn }: StepProps & { requireOpt
               </p>
               {overlap && <p className="text-xs text-muted-foreground">{t("campaigns.wizard.count_overlap")}</p>}
               {requireOptIn ? (
-                <p className="mt-1 text-sm text-muted-foreground" data-testid="audience-consent">
-                  {t("campaigns.wizard.count_consent", { count: withConsent, n: nf.format(withConsent) })}
-                </p>
+                <>
+                  <p className="mt-1 text-sm text-muted-foreground" data-testid="audience-consent">
+                    {t("campaigns.wizard.count_consent", { count: withConsent, n: nf.format(withConsent) })}
+                  </p>
+                  {withConsent < total && (
+                    <AudienceOptIn audience={d.all ? { all: true } : { tags: d.tags, segment_ids: d.segmentIds }} />
+                  )}
+                </>
               ) : (
                 <p className="mt-1 text-sm text-muted-foreground">{t("campaigns.wizard.opted_out_skipped")}</p>
               )}
@@ -780,6 +786,36 @@ function SpeedStep({ d, set, errors }: StepProps) {
         <p className="text-xs text-muted-foreground">{t("campaigns.wizard.stop_spam")}</p>
         <FieldError>{errors.stop_rules ? codeText(t, errors.stop_rules) : ""}</FieldError>
       </fieldset>
+      <fieldset className="flex flex-col gap-3 border-t border-border pt-4" data-testid="pacing">
+        <legend className="sr-only">{t("campaigns.wizard.pacing_title")}</legend>
+        <p className="text-sm font-medium">{t("campaigns.wizard.pacing_title")}</p>
+        <p className="text-xs text-muted-foreground">{t("campaigns.wizard.pacing_help")}</p>
+        <div className="flex flex-wrap items-end gap-3">
+          <Field
+            label={t("campaigns.wizard.delay_min")}
+            inputMode="numeric"
+            className="w-28"
+            value={d.delayMin}
+            onChange={(e) => set({ delayMin: e.target.value })}
+          />
+          <Field
+            label={t("campaigns.wizard.delay_max")}
+            inputMode="numeric"
+            className="w-28"
+            value={d.delayMax}
+            onChange={(e) => set({ delayMax: e.target.value })}
+          />
+          <Field
+            label={t("campaigns.wizard.daily_cap")}
+            inputMode="numeric"
+            className="w-36"
+            value={d.dailyCap}
+            onChange={(e) => set({ dailyCap: e.target.value })}
+            error={errors["pacing.daily_cap"] ? codeText(t, errors["pacing.daily_cap"]) : undefined}
+          />
+        </div>
+        <FieldError>{errors.pacing ? codeText(t, errors.pacing) : ""}</FieldError>
+      </fieldset>
     </Section>
   );
 }
@@ -788,6 +824,7 @@ function SpeedStep({ d, set, errors }: StepProps) {
 
 function ReviewStep({
   d,
+  body,
   connections,
   timeZone,
   tpl,
@@ -797,6 +834,7 @@ function ReviewStep({
   testSent,
 }: {
   d: Draft;
+  body: CampaignInput;
   connections: Connection[];
   timeZone: string;
   tpl?: Template;
@@ -845,7 +883,16 @@ function ReviewStep({
     ],
     [
       t("campaigns.wizard.step.speed"),
-      `${d.rate ? t("campaigns.wizard.rate_summary", { rate: d.rate }) : t("campaigns.wizard.rate_default")} · ${t("campaigns.wizard.stop_sentence", { percent: d.failurePercent || "0", n: d.overLast || "0" })}`,
+      [
+        d.rate ? t("campaigns.wizard.rate_summary", { rate: d.rate }) : t("campaigns.wizard.rate_default"),
+        t("campaigns.wizard.stop_sentence", { percent: d.failurePercent || "0", n: d.overLast || "0" }),
+        body.pacing?.delay_max_seconds
+          ? t("campaigns.wizard.delay_summary", { min: body.pacing.delay_min_seconds ?? 0, max: body.pacing.delay_max_seconds })
+          : "",
+        body.pacing?.daily_cap ? t("campaigns.wizard.cap_summary", { n: body.pacing.daily_cap }) : "",
+      ]
+        .filter(Boolean)
+        .join(" · "),
     ],
   ];
   return (
@@ -859,6 +906,7 @@ function ReviewStep({
             </div>
           ))}
         </dl>
+        <MessagingLimits body={body} names={(ids) => names(ids, connections)} />
       </Section>
       <Section title={t("campaigns.wizard.test_title")} description={t("campaigns.wizard.test_help")}>
         {/* Not a form of its own: it sits inside the wizard's form. */}
@@ -1064,6 +1112,7 @@ function Wizard({ initial, campaign, connections, company }: { initial: Draft; c
         {current === "review" && (
           <ReviewStep
             d={d}
+            body={inputFromDraft(d, bodyVars, timeZone, slots.headerMedia)}
             connections={connections}
             timeZone={timeZone}
             tpl={tpl}

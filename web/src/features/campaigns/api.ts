@@ -58,6 +58,37 @@ export interface Schedule {
   window?: SendWindow;
 }
 
+/** A random pause between messages and a daily cap per number. */
+export interface Pacing {
+  delay_min_seconds?: number;
+  delay_max_seconds?: number;
+  daily_cap?: number;
+}
+
+/** How much of one Meta messaging limit a campaign would use. */
+export interface Reach {
+  connection_ids: string[];
+  tier: string;
+  /** Unique people per moving 24 hours; 0 when unlimited or not known. */
+  limit: number;
+  used: number;
+  available: number;
+  campaign: number;
+  deferred: number;
+}
+
+/** The audience as a start would freeze it. */
+export interface AudienceCount {
+  total: number;
+  opted_out: number;
+  without_consent: number;
+  eligible: number;
+  requires_opt_in: boolean;
+  messaging_limits: Reach[];
+}
+
+export type ConsentSource = "form" | "import" | "api" | "agent";
+
 export interface StopRules {
   failure_ratio?: number;
   over_last?: number;
@@ -75,6 +106,7 @@ export interface Campaign {
   rate_per_second: number | null;
   schedule: Schedule;
   stop_rules: StopRules;
+  pacing?: Pacing;
   stats: Stats;
   started_at: string | null;
   finished_at: string | null;
@@ -90,6 +122,7 @@ export interface CampaignInput {
   rate_per_second?: number | null;
   schedule: Schedule;
   stop_rules: StopRules;
+  pacing?: Pacing;
 }
 
 export interface Recipient {
@@ -166,4 +199,7 @@ export const campaignsApi = {
     api.post<Campaign>(`/campaigns/${enc(id)}/${action}`),
   test: (id: string, phone: string) => api.post<{ id: string }>(`/campaigns/${enc(id)}/test`, { phone }),
   count: (filter: unknown) => api.post<{ count: number }>("/segments/count", { filter }),
+  audience: (body: Partial<CampaignInput>) => api.post<AudienceCount>("/campaigns/audience", body),
+  optIn: (audience: Audience, source: ConsentSource, wording: string) =>
+    api.post<{ affected: number }>("/campaigns/audience/opt-in", { audience, source, wording }),
 };

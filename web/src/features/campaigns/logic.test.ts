@@ -16,6 +16,7 @@ import {
   localErrors,
   missingVariables,
   pace,
+  pacingFromDraft,
   personalize,
   plausiblePhone,
   pollEvery,
@@ -199,6 +200,9 @@ describe("wizard draft", () => {
       rate: "2,5",
       failurePercent: "30",
       overLast: "50",
+      delayMin: "5",
+      delayMax: "20",
+      dailyCap: "200",
     };
     expect(inputFromDraft(d, [], "America/Sao_Paulo")).toEqual({
       name: "Black Friday",
@@ -208,7 +212,16 @@ describe("wizard draft", () => {
       rate_per_second: 2.5,
       schedule: { start_at: "2026-11-27T11:00:00Z", window: { days: [1, 5], start: "09:00", end: "20:00" } },
       stop_rules: { failure_ratio: 0.3, over_last: 50 },
+      pacing: { delay_min_seconds: 5, delay_max_seconds: 20, daily_cap: 200 },
     });
+  });
+  it("reads pacing both ways: a single pause, no cap, none at all", () => {
+    expect(pacingFromDraft({ ...emptyDraft(), delayMin: "8" })).toEqual({ delay_min_seconds: 8, delay_max_seconds: 8 });
+    expect(pacingFromDraft({ ...emptyDraft(), dailyCap: "150" })).toEqual({ daily_cap: 150 });
+    expect(pacingFromDraft(emptyDraft())).toEqual({});
+    const c = { pacing: { delay_min_seconds: 0, delay_max_seconds: 30, daily_cap: 0 } } as unknown as Campaign;
+    const back = draftFromCampaign(c, "UTC");
+    expect([back.delayMin, back.delayMax, back.dailyCap]).toEqual(["0", "30", ""]);
   });
   it("builds a template campaign and reads it back", () => {
     const d = {
@@ -254,6 +267,10 @@ describe("wizard draft", () => {
     expect(localErrors("schedule", { ...d, windowOn: true, days: [] }, [], now)).toEqual({ "schedule.window": "invalid_window" });
     expect(localErrors("speed", { ...d, rate: "0" }, [])).toEqual({ rate_per_second: "invalid_rate" });
     expect(localErrors("speed", { ...d, failurePercent: "150" }, [])).toEqual({ stop_rules: "invalid_stop_rules" });
+    expect(localErrors("speed", { ...d, delayMin: "20", delayMax: "5" }, [])).toEqual({ pacing: "invalid_delay" });
+    expect(localErrors("speed", { ...d, delayMin: "1,5" }, [])).toEqual({ pacing: "invalid_delay" });
+    expect(localErrors("speed", { ...d, dailyCap: "-1" }, [])).toEqual({ "pacing.daily_cap": "out_of_range" });
+    expect(localErrors("speed", { ...d, delayMin: "5", delayMax: "20", dailyCap: "200" }, [])).toEqual({});
   });
   it("sends an API error to its step", () => {
     expect(stepOf("name")).toBe("basics");
@@ -263,6 +280,7 @@ describe("wizard draft", () => {
     expect(stepOf("template_not_found")).toBe("message");
     expect(stepOf("schedule.window")).toBe("schedule");
     expect(stepOf("stop_rules")).toBe("speed");
+    expect(stepOf("pacing.daily_cap")).toBe("speed");
     expect(stepOf("internal")).toBe("review");
   });
   it("counts an audience as the sum of its parts, with consent when required", () => {

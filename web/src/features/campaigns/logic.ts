@@ -4,7 +4,7 @@
 // step an API error belongs to. Unit-tested in logic.test.ts.
 import type { Component } from "../templates/components";
 import { variables } from "../templates/components";
-import type { Campaign, CampaignInput, MessageType, Stats, VarSource } from "./api";
+import type { Campaign, CampaignInput, MessageType, Pacing, Stats, VarSource } from "./api";
 
 // ---------------------------------------------------------------- progress
 
@@ -250,6 +250,11 @@ export interface Draft {
   /** Pause when more than this percent of the last `overLast` sends failed. */
   failurePercent: string;
   overLast: string;
+  /** A random pause between messages, in seconds ("" for none). */
+  delayMin: string;
+  delayMax: string;
+  /** Campaign messages per number per day ("" for no cap). */
+  dailyCap: string;
 }
 
 export const emptyDraft = (): Draft => ({
@@ -274,7 +279,24 @@ export const emptyDraft = (): Draft => ({
   rate: "",
   failurePercent: "50",
   overLast: "100",
+  delayMin: "",
+  delayMax: "",
+  dailyCap: "",
 });
+
+/** The pacing the API gets: absent fields are no pause and no cap. */
+export function pacingFromDraft(d: Draft): Pacing {
+  const int = (s: string) => (s.trim() && Number.isFinite(Number(s)) ? Math.round(Number(s)) : 0);
+  const min = int(d.delayMin);
+  const max = d.delayMax.trim() ? int(d.delayMax) : min;
+  const p: Pacing = {};
+  if (max > 0) {
+    p.delay_min_seconds = min;
+    p.delay_max_seconds = max;
+  }
+  if (int(d.dailyCap) > 0) p.daily_cap = int(d.dailyCap);
+  return p;
+}
 
 export function templateKey(name: string, language: string): string {
   return `${name}|${language}`;
@@ -317,6 +339,7 @@ export function inputFromDraft(d: Draft, bodyVars: string[], timeZone: string, h
       failure_ratio: d.failurePercent.trim() && Number.isFinite(ratio) ? Math.round(ratio * 10) / 1000 : 0,
       over_last: d.overLast.trim() && Number.isFinite(over) ? Math.round(over) : 0,
     },
+    pacing: pacingFromDraft(d),
   };
 }
 
@@ -348,6 +371,9 @@ export function draftFromCampaign(c: Campaign, timeZone: string): Draft {
     rate: c.rate_per_second ? String(c.rate_per_second) : "",
     failurePercent: c.stop_rules?.failure_ratio ? String(Math.round(c.stop_rules.failure_ratio * 1000) / 10) : d.failurePercent,
     overLast: c.stop_rules?.over_last ? String(c.stop_rules.over_last) : d.overLast,
+    delayMin: c.pacing?.delay_max_seconds ? String(c.pacing.delay_min_seconds ?? 0) : "",
+    delayMax: c.pacing?.delay_max_seconds ? String(c.pacing.delay_max_seconds) : "",
+    dailyCap: c.pacing?.daily_cap ? String(c.pacing.daily_cap) : "",
   };
 }
 
@@ -361,7 +387,7 @@ export function stepOf(pathOrCode: string): Step {
   if (p.startsWith("audience") || p === "unknown_tag" || p === "audience_required") return "audience";
   if (p.startsWith("message") || p.startsWith("template")) return "message";
   if (p.startsWith("schedule")) return "schedule";
-  if (p === "rate_per_second" || p.startsWith("stop_rules")) return "speed";
+  if (p === "rate_per_second" || p.startsWith("stop_rules") || p.startsWith("pacing")) return "speed";
   return "review";
 }
 
@@ -398,6 +424,11 @@ export function localErrors(step: Step, d: Draft, bodyVars: string[], now = Date
     if (!Number.isFinite(ratio) || ratio < 0 || ratio > 100 || !Number.isInteger(over) || over < 0 || over > 10000) {
       e.stop_rules = "invalid_stop_rules";
     }
+    const whole = (s: string, top: number) => !s.trim() || (/^\d+$/.test(s.trim()) && Number(s) <= top);
+    if (!whole(d.delayMin, 3600) || !whole(d.delayMax, 3600) || (d.delayMax.trim() && Number(d.delayMax) < Number(d.delayMin || 0))) {
+      e.pacing = "invalid_delay";
+    }
+    if (!whole(d.dailyCap, 1000000)) e["pacing.daily_cap"] = "out_of_range";
   }
   return e;
 }

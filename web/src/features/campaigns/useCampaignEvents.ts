@@ -7,6 +7,8 @@ import { campaignKeys, type Campaign, type CampaignStatus, type Stats } from "./
 interface Progress {
   campaign_id: string;
   status: CampaignStatus;
+  /** Why a running campaign waits (messaging_limit, daily_cap), when the event says. */
+  status_reason?: string;
   stats: Stats;
 }
 
@@ -15,7 +17,7 @@ export function applyProgress(qc: QueryClient, p: Progress) {
   let statusChanged = false;
   qc.setQueryData<Campaign>(campaignKeys.one(p.campaign_id), (c) => {
     if (!c) return c;
-    statusChanged = c.status !== p.status;
+    statusChanged = c.status !== p.status || (p.status_reason !== undefined && p.status_reason !== c.status_reason);
     return { ...c, status: p.status, stats: p.stats };
   });
   qc.setQueryData<List<Campaign>>(campaignKeys.list, (l) =>

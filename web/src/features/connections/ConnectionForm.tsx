@@ -14,6 +14,8 @@ export interface FormValues {
   type: ConnectionType;
   name: string;
   delivery_delay_ms: string;
+  /** The Simulator's imitation of Meta's messaging limit; "" for none. */
+  messaging_limit: string;
   phone_number_id: string;
   waba_id: string;
   access_token: string;
@@ -30,6 +32,7 @@ export function initialValues(c?: Connection, type: ConnectionType = "simulator"
     type: c?.type ?? type,
     name: c?.name ?? "",
     delivery_delay_ms: c?.config.delivery_delay_ms != null ? String(c.config.delivery_delay_ms) : "1000",
+    messaging_limit: c?.config.messaging_limit ? String(c.config.messaging_limit) : "",
     phone_number_id: c?.config.phone_number_id ?? "",
     waba_id: c?.config.waba_id ?? "",
     access_token: "",
@@ -47,6 +50,8 @@ export function toInput(v: FormValues, editing: boolean): ConnectionInput {
   if (v.type === "simulator") {
     const n = Number(v.delivery_delay_ms);
     config.delivery_delay_ms = v.delivery_delay_ms.trim() === "" || Number.isNaN(n) ? -1 : Math.round(n);
+    const limit = Number(v.messaging_limit);
+    config.messaging_limit = v.messaging_limit.trim() === "" ? 0 : Number.isNaN(limit) ? -1 : Math.round(limit);
   } else {
     config.phone_number_id = v.phone_number_id.trim();
     config.waba_id = v.waba_id.trim();
@@ -170,6 +175,19 @@ export function ConnectionForm({
           onChange={set("delivery_delay_ms")}
           error={err("delivery_delay_ms")}
           hint={t("connections.form.delivery_delay_hint")}
+        />
+      ) : null}
+      {v.type === "simulator" ? (
+        <Field
+          label={t("connections.form.messaging_limit")}
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={1000000}
+          value={v.messaging_limit}
+          onChange={set("messaging_limit")}
+          error={err("messaging_limit")}
+          hint={t("connections.form.messaging_limit_hint")}
         />
       ) : (
         <>

@@ -19,6 +19,7 @@ export interface Connection {
     app_id?: string;
     graph_url?: string;
     delivery_delay_ms?: number;
+    messaging_limit?: number;
     access_token_set?: boolean;
     app_secret_set?: boolean;
     verify_token_set?: boolean;
