@@ -173,7 +173,7 @@ try {
   await post(`/api/v1/campaigns/${paused.id}/pause`, {});
   await new Promise((r) => setTimeout(r, 4000)); // the Simulator's review of the new template
   // The number imitates a small Meta messaging limit, so the wizard's review shows admission control.
-  const patched = await setup.request.patch(`/api/v1/connections/${sim.id}`, { headers, data: { config: { messaging_limit: 30 } } });
+  const patched = await setup.request.patch(`/api/v1/connections/${sim.id}`, { headers, data: { config: { messaging_limit: 60 } } });
   if (!patched.ok()) throw new Error(`messaging limit: HTTP ${patched.status()} ${await patched.text()}`);
   const draft = await post("/api/v1/campaigns", {
     name: "Oferta da semana",

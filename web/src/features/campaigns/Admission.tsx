@@ -133,7 +133,11 @@ function LimitRow({ r, names }: { r: Reach; names: string }) {
         {t("campaigns.limit.used", { used: nf.format(r.used), available: nf.format(r.available) })}
       </p>
       {r.deferred > 0 ? (
-        <Alert tone="warning">{t("campaigns.limit.deferred", { count: r.deferred, n: nf.format(r.deferred), now: nf.format(r.campaign - r.deferred) })}</Alert>
+        <Alert tone="warning">
+          {r.campaign - r.deferred > 0
+            ? t("campaigns.limit.deferred", { count: r.deferred, n: nf.format(r.deferred), now: nf.format(r.campaign - r.deferred) })
+            : t("campaigns.limit.deferred_all", { count: r.deferred, n: nf.format(r.deferred) })}
+        </Alert>
       ) : (
         <p className="text-xs text-muted-foreground">{t("campaigns.limit.fits", { n: nf.format(r.campaign) })}</p>
       )}
