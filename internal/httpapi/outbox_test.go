@@ -197,7 +197,8 @@ func TestOutboxLanesAndRate(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 		reply := owner.must(202, "POST", "/api/v1/conversations/"+conv["id"].(string)+"/messages", map[string]any{"type": "text", "text": "resposta"})
-		eventually(t, "every message sent", func() bool {
+		// 251 at 50 per second take five seconds at best.
+		eventuallyWithin(t, 20*time.Second, "every message sent", func() bool {
 			return e.count("messages WHERE direction = 'outbound' AND status IN ('queued', 'sending')") == 0
 		})
 		// Times as the provider saw the calls: the Simulator's own "sent"

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/masteria/masteria/internal/campaigns/recipient"
 	"github.com/masteria/masteria/internal/conversations"
+	"math"
 	"math/rand/v2"
 	"mime"
 	"net"
@@ -609,6 +610,10 @@ func (d *dispatcher) outcome(j *job, pid string, err error) result {
 		r.status, r.sendAt, r.attention = channel.StatusQueued, now, ce.Meaning
 	case ce.Class.Retryable() && attempts < maxAttempts:
 		wait := d.o.RetryBase << min(attempts-1, 8)
+		if ce.Class == channel.BackOffRecipient {
+			// Meta's pair rate limit: 4^n seconds after the n-th refusal.
+			wait = max(wait, time.Duration(math.Pow(4, float64(min(attempts, 5))))*time.Second)
+		}
 		wait += time.Duration(rand.Int64N(int64(wait/4) + 1))
 		if ce.RetryAfter > wait {
 			wait = ce.RetryAfter

@@ -25,6 +25,7 @@
 //   - Outcomes: sent with the provider id (early delivery reports are then
 //     applied, see inbound.ApplyUnmatched); retryable refusals go back to
 //     queued with exponential backoff (at most 8 tries); a back-off for one
-//     recipient waits the provider's hint; everything else fails with the
-//     provider's code and our explanation.
+//     recipient (Meta's pair rate limit, 131056) waits 4^n seconds after the
+//     n-th refusal, or the provider's hint when longer; everything else
+//     fails with the provider's code and our explanation.
 package outbox
