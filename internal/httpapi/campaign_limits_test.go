@@ -60,18 +60,14 @@ func TestCampaignMessagingLimitDefers(t *testing.T) {
 
 		id := owner.must(201, "POST", "/api/v1/campaigns", body)["id"].(string)
 		owner.must(200, "POST", "/api/v1/campaigns/"+id+"/start", nil)
-		deadline := time.Now().Add(15 * time.Second)
 		var c map[string]any
-		for {
-			c = owner.must(200, "GET", "/api/v1/campaigns/"+id, nil)
-			if c["status_reason"] == campaigns.WaitMessagingLimit && stats(c)["queued"] == float64(0) {
-				break
+		waiting := func(pending float64) func() bool {
+			return func() bool {
+				c = owner.must(200, "GET", "/api/v1/campaigns/"+id, nil)
+				return c["status_reason"] == campaigns.WaitMessagingLimit && stats(c)["queued"] == float64(0) && stats(c)["pending"] == pending
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("campaign never waited for the limit: %v %v", c["status_reason"], stats(c))
-			}
-			time.Sleep(50 * time.Millisecond)
 		}
+		eventuallyWithin(t, 15*time.Second, "the campaign waiting for the limit", waiting(7))
 		time.Sleep(600 * time.Millisecond) // a few more feeder rounds change nothing
 		c = owner.must(200, "GET", "/api/v1/campaigns/"+id, nil)
 		st := stats(c)
@@ -93,17 +89,7 @@ func TestCampaignMessagingLimitDefers(t *testing.T) {
 			}
 		}
 		moveOn()
-		deadline = time.Now().Add(15 * time.Second)
-		for {
-			c = owner.must(200, "GET", "/api/v1/campaigns/"+id, nil)
-			if st := stats(c); st["pending"] == float64(2) && st["queued"] == float64(0) && c["status_reason"] == campaigns.WaitMessagingLimit {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("second day: %v %v", c["status_reason"], stats(c))
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventuallyWithin(t, 15*time.Second, "the second day's five", waiting(2))
 		moveOn()
 		done := waitCampaign(t, owner, id, "completed", 15*time.Second)
 		if st := stats(done); st["pending"] != float64(0) || st["failed"] != float64(0) || done["status_reason"] != "" {
@@ -146,17 +132,9 @@ func TestCampaignPacingDelayAndDailyCap(t *testing.T) {
 		}
 		id := c["id"].(string)
 		owner.must(200, "POST", "/api/v1/campaigns/"+id+"/start", nil)
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			c = owner.must(200, "GET", "/api/v1/campaigns/"+id, nil)
-			if c["status_reason"] == campaigns.WaitDailyCap {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("never reached the daily cap: %v %v", c["status_reason"], stats(c))
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventuallyWithin(t, 15*time.Second, "the daily cap", func() bool {
+			return owner.must(200, "GET", "/api/v1/campaigns/"+id, nil)["status_reason"] == campaigns.WaitDailyCap
+		})
 		time.Sleep(1500 * time.Millisecond) // past another pause: still held
 		st := stats(owner.must(200, "GET", "/api/v1/campaigns/"+id, nil))
 		if st["pending"] != float64(3) || st["queued"] != float64(0) {

@@ -5,7 +5,7 @@
 // Run with `npm run e2e` (see README).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, signUp, startServer, watch } from "./harness.mjs";
 
 let server;
 let chrome;
@@ -17,22 +17,12 @@ describe("Campaign admission", () => {
     server = await startServer();
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    await page.goto("/signup");
-    await page.getByLabel("Nome da empresa").fill("Floricultura Ipê");
-    await page.getByLabel("Seu nome").fill("Rita Lima");
-    await page.getByLabel("E-mail").fill("rita@ipe.example");
-    await page.getByLabel("Senha").fill("senha-bem-longa-9");
-    await page.getByRole("button", { name: "Criar conta" }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.close();
-    const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
-    const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
-    post = async (path, data) => {
-      const res = await context.request.post(path, { headers, data });
-      if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
-      return res.json();
-    };
+    post = await signUp(context, server.baseURL, {
+      company: "Floricultura Ipê",
+      name: "Rita Lima",
+      email: "rita@ipe.example",
+      password: "senha-bem-longa-9",
+    });
   });
 
   after(async () => {

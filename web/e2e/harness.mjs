@@ -172,6 +172,29 @@ export function watch(page) {
 export const CHROME_CONTEXT = { locale: "pt-BR", timezoneId: "America/Sao_Paulo" };
 
 /**
+ * Creates a company through the sign-up page in the context (which keeps the
+ * session) and answers a `post(path, data)` that calls the API as its owner.
+ */
+export async function signUp(context, baseURL, owner) {
+  const page = await context.newPage();
+  await page.goto("/signup");
+  await page.getByLabel("Nome da empresa").fill(owner.company);
+  await page.getByLabel("Seu nome").fill(owner.name);
+  await page.getByLabel("E-mail").fill(owner.email);
+  await page.getByLabel("Senha").fill(owner.password);
+  await page.getByRole("button", { name: "Criar conta" }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.close();
+  const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
+  const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: baseURL };
+  return async (path, data) => {
+    const res = await context.request.post(path, { headers, data });
+    if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
+    return res.json();
+  };
+}
+
+/**
  * A tiny SMTP server that keeps every message in memory, so the email flows
  * (verification, password reset, invitations) can be followed by the tests.
  */
