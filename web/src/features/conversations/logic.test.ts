@@ -6,6 +6,8 @@ import {
   cannedVariables,
   dayKey,
   formatRemaining,
+  headerFileProblem,
+  headerLinkOk,
   initials,
   insertCanned,
   isScheduled,
@@ -233,5 +235,24 @@ describe("initials", () => {
     expect(initials("Ana Maria Souza")).toBe("AS");
     expect(initials("bruno")).toBe("B");
     expect(initials("  ")).toBe("?");
+  });
+});
+
+describe("template media headers", () => {
+  it("takes what WhatsApp takes, and says why not", () => {
+    expect(headerFileProblem("IMAGE", { type: "image/png", size: 1000 })).toBe("");
+    expect(headerFileProblem("IMAGE", { type: "image/gif", size: 1000 })).toBe("wrong_type");
+    expect(headerFileProblem("IMAGE", { type: "application/pdf", size: 1000 })).toBe("wrong_type");
+    expect(headerFileProblem("IMAGE", { type: "image/jpeg", size: 5 * 1024 * 1024 + 1 })).toBe("too_large");
+    expect(headerFileProblem("IMAGE", { type: "image/png", size: 0 })).toBe("empty");
+    expect(headerFileProblem("VIDEO", { type: "video/mp4", size: 16 * 1024 * 1024 })).toBe("");
+    expect(headerFileProblem("DOCUMENT", { type: "application/pdf", size: 50 * 1024 * 1024 })).toBe("");
+    expect(headerFileProblem("DOCUMENT", { type: "image/png", size: 10 })).toBe("wrong_type");
+    expect(headerFileProblem("DOCUMENT", { type: "", size: 10 })).toBe("");
+  });
+  it("wants an https link", () => {
+    expect(headerLinkOk("https://example.com/cardapio.png")).toBe(true);
+    expect(headerLinkOk("http://example.com/cardapio.png")).toBe(false);
+    expect(headerLinkOk("cardapio.png")).toBe(false);
   });
 });
