@@ -252,6 +252,62 @@ describe("Inbox", () => {
     await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
   });
 
+  it("sends a template whose header is a picture the agent attaches", async (t) => {
+    const { page } = await openPage(t);
+    await api("POST", `/api/v1/connections/${sim.id}/templates`, {
+      name: "cardapio_semana",
+      language: "pt_BR",
+      category: "MARKETING",
+      components: [
+        { type: "HEADER", format: "IMAGE", example: { header_handle: ["sim:image/png:68"] } },
+        { type: "BODY", text: "Olá {{1}}! Este é o cardápio da semana.", example: { body_text: [["Ana"]] } },
+      ],
+    });
+    for (let i = 0; i < 50; i++) {
+      const list = await api("GET", `/api/v1/connections/${sim.id}/templates`);
+      if (list.data.some((x) => x.name === "cardapio_semana" && x.status === "APPROVED")) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await page.goto("/inbox?tab=all");
+    await page.getByTestId("conversation-row").filter({ hasText: CARLA.name }).click();
+    await page.getByTestId("composer").getByRole("button", { name: "Enviar modelo" }).click();
+    const picker = page.getByTestId("template-picker");
+    await picker.getByLabel("Modelo").selectOption({ label: "cardapio_semana (pt_BR)" });
+    const header = picker.getByTestId("header-media");
+    await header.getByText("Imagem do cabeçalho").waitFor();
+    await header.getByText("JPG ou PNG, até 5 MB.", { exact: false }).waitFor();
+    await picker.getByLabel("Valor de 1").fill("Carla");
+
+    // Sent without the picture: the field says what is missing.
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await header.getByRole("alert").getByText("Escolha o arquivo do cabeçalho").waitFor();
+    // A GIF is not what an image header takes, and a picture over 5 MB is too large.
+    const gif = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
+    await header.getByTestId("header-file-input").setInputFiles({ name: "cardapio.gif", mimeType: "image/gif", buffer: gif });
+    await header.getByRole("alert").getByText("não é uma imagem JPG ou PNG").waitFor();
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+    const big = Buffer.concat([png, Buffer.alloc(5.5 * 1024 * 1024)]);
+    await header.getByTestId("header-file-input").setInputFiles({ name: "cardapio-grande.png", mimeType: "image/png", buffer: big });
+    await header.getByRole("alert").getByText(/o WhatsApp aceita até 5 MB aqui/).waitFor();
+
+    // The right picture: previewed, sent with the template, shown in the timeline.
+    await header.getByTestId("header-file-input").setInputFiles({ name: "cardapio.png", mimeType: "image/png", buffer: png });
+    await header.getByTestId("header-file").getByText("cardapio.png").waitFor();
+    assert.equal(await header.getByRole("alert").count(), 0);
+    await page.getByTestId("template-preview").getByTestId("preview-header-image").waitFor();
+    await page.getByTestId("template-preview").getByText("Olá Carla! Este é o cardápio da semana.").waitFor();
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await picker.waitFor({ state: "detached" });
+    const sent = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]").filter({ hasText: "Este é o cardápio da semana" });
+    await sent.getByText("Olá Carla! Este é o cardápio da semana.").waitFor();
+    const img = sent.locator("img");
+    await img.waitFor();
+    // The picture is the one attached, served back by the server, and it loaded.
+    await page.waitForFunction((el) => el.complete && el.naturalWidth === 1, await img.elementHandle());
+    assert.match((await img.getAttribute("src")) ?? "", /^\/api\/v1\/messages\/[^/]+\/media$/);
+    await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+  });
+
   it("lets the agent say they are available, and shows it to the team", async (t) => {
     const { page } = await openPage(t);
     await page.goto("/inbox");
