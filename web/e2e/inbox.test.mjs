@@ -13,6 +13,8 @@ const OWNER = {
 };
 const CARLA = { from: "+5511977771234", name: "Carla Mendes" };
 const DIEGO = { from: "+5521988882345", name: "Diego Prado" };
+const ELIS = { from: "+5531977773456", name: "Elis Rocha" };
+const FABIO = { from: "+5541966664567", name: "Fábio Lins" };
 
 let server;
 let chrome;
@@ -306,6 +308,98 @@ describe("Inbox", () => {
     await page.waitForFunction((el) => el.complete && el.naturalWidth === 1, await img.elementHandle());
     assert.match((await img.getAttribute("src")) ?? "", /^\/api\/v1\/messages\/[^/]+\/media$/);
     await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+  });
+
+  it("shows a desktop notification and a sound for new messages assigned to the agent", async (t) => {
+    // A teammate, to assign a conversation to someone else.
+    const invite = await api("POST", "/api/v1/invitations", { email: "gabi@confeitaria.example", role: "agent" });
+    const token = new URL(invite.url).searchParams.get("token");
+    const joined = await fetch(`${server.baseURL}/api/v1/invitations/${encodeURIComponent(token)}/accept`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: server.baseURL },
+      body: JSON.stringify({ name: "Gabi Souza", password: "outra-senha-longa-9" }),
+    });
+    const joinedBody = await joined.text();
+    assert.equal(joined.status, 200, joinedBody);
+    const gabi = JSON.parse(joinedBody).user;
+    const me = await api("GET", "/api/v1/me");
+
+    // Chromium grants the permission to the page's origin; the page's own
+    // Notification and WebAudio are wrapped to record what they show and play.
+    await context.grantPermissions(["notifications"], { origin: server.baseURL });
+    t.after(() => context.clearPermissions());
+    const { page } = await openPage(t);
+    await page.addInitScript(() => {
+      const Real = window.Notification;
+      window.__shown = [];
+      window.__notifications = [];
+      window.Notification = new Proxy(Real, {
+        construct(target, args) {
+          const n = Reflect.construct(target, args);
+          window.__shown.push({ title: args[0], body: args[1]?.body ?? "", tag: args[1]?.tag ?? "" });
+          window.__notifications.push(n);
+          return n;
+        },
+        get(target, prop) {
+          const v = Reflect.get(target, prop);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      window.__tones = [];
+      const start = OscillatorNode.prototype.start;
+      OscillatorNode.prototype.start = function (...args) {
+        window.__tones.push(this.frequency.value);
+        return start.apply(this, args);
+      };
+    });
+    const shown = () => page.evaluate(() => window.__shown);
+    const tones = () => page.evaluate(() => window.__tones.length);
+
+    await page.goto("/inbox?tab=all");
+    assert.equal(await page.evaluate(() => Notification.permission), "granted");
+    // Browsers play sound only after the person used the page.
+    await page.getByTestId("tab-all").click();
+
+    // A new, unassigned conversation and one assigned to a teammate: no notification, no sound.
+    await customerSays(ELIS, "Oi, queria encomendar uma torta.");
+    await customerSays(FABIO, "Bom dia! Vocês entregam?");
+    const list = page.getByTestId("conversation-row");
+    await list.filter({ hasText: ELIS.name }).waitFor({ timeout: 15_000 });
+    await list.filter({ hasText: FABIO.name }).waitFor({ timeout: 15_000 });
+    const conversations = (await api("GET", "/api/v1/conversations?limit=100")).data;
+    const elisConv = conversations.find((c) => c.contact.name === ELIS.name);
+    const fabioConv = conversations.find((c) => c.contact.name === FABIO.name);
+    await api("PATCH", `/api/v1/conversations/${elisConv.id}`, { assignee_id: me.user?.id ?? me.id });
+    await api("PATCH", `/api/v1/conversations/${fabioConv.id}`, { assignee_id: gabi.id });
+    await customerSays(FABIO, "Entregam no Batel?");
+    await list.filter({ hasText: FABIO.name }).getByTestId("preview").getByText("Entregam no Batel?").waitFor({ timeout: 15_000 });
+    assert.deepEqual(await shown(), []);
+    assert.equal(await tones(), 0);
+
+    // A message in a conversation assigned to this agent: a notification with the contact and the text, and two tones.
+    await customerSays(ELIS, "Pode ser de limão, para sábado?");
+    await page.waitForFunction(() => window.__shown.length > 0, null, { timeout: 15_000 });
+    await page.waitForTimeout(500); // anything wrongly shown for Fábio would have been too by now
+    assert.deepEqual(await shown(), [{ title: ELIS.name, body: "Pode ser de limão, para sábado?", tag: `conversation-${elisConv.id}` }]);
+    assert.deepEqual(await page.evaluate(() => window.__tones), [880, 1320]);
+
+    // While the agent looks at that conversation, its messages neither notify nor sound.
+    await list.filter({ hasText: ELIS.name }).click();
+    await page.waitForURL((u) => u.pathname === `/inbox/${elisConv.id}`);
+    await page.getByTestId("timeline").getByText("Pode ser de limão, para sábado?").waitFor();
+    await customerSays(ELIS, "Obrigada!");
+    await page.getByTestId("timeline").getByText("Obrigada!").waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    assert.equal((await shown()).length, 1);
+    assert.equal(await tones(), 2);
+
+    // Clicking the notification opens its conversation.
+    await list.filter({ hasText: FABIO.name }).click();
+    await page.waitForURL((u) => u.pathname === `/inbox/${fabioConv.id}`);
+    await page.getByTestId("timeline").getByText("Entregam no Batel?").waitFor();
+    await page.evaluate(() => window.__notifications[0].onclick());
+    await page.waitForURL((u) => u.pathname === `/inbox/${elisConv.id}`);
+    await page.getByTestId("timeline").getByText("Obrigada!").waitFor();
   });
 
   it("lets the agent say they are available, and shows it to the team", async (t) => {
