@@ -222,11 +222,11 @@ function TemplateDialog({
         onOpenChange(o);
       }}
     >
-      <DialogContent title={t("inbox.templates.title")} description={t("inbox.templates.help")} className="max-w-2xl">
+      <DialogContent title={t("inbox.templates.title")} description={t("inbox.templates.help")} className="max-h-[calc(100dvh-2rem)] overflow-y-auto md:max-w-3xl">
         {list.isPending && <Spinner />}
         {list.isSuccess && approved.length === 0 && <Alert>{t("inbox.templates.none")}</Alert>}
         {picked && draft && previewDraft && (
-          <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2" noValidate data-testid="template-picker">
+          <form onSubmit={submit} className="grid gap-4 md:grid-cols-[minmax(0,1fr)_18rem]" noValidate data-testid="template-picker">
             <div className="flex min-w-0 flex-col gap-3">
               <div className="flex flex-col gap-1.5">
                 <Label htmlFor={selectId}>{t("inbox.templates.pick")}</Label>

@@ -63,25 +63,23 @@ export function HeaderMediaField({
   );
   return (
     <div className="flex flex-col gap-1.5" data-testid="header-media" data-source={source}>
-      <div className="flex flex-wrap items-center justify-between gap-2">
-        <span className="flex items-center gap-1.5 text-sm font-medium" id={`${id}-label`}>
-          <Icon className="h-4 w-4 text-muted-foreground" aria-hidden />
-          {t(`inbox.templates.header_media.${format}`)}
-        </span>
-        <div role="radiogroup" aria-labelledby={`${id}-label`} className="flex min-w-44 gap-0.5 rounded-md bg-muted p-0.5">
-          {tab("file", t("inbox.templates.header_source_file"), Upload)}
-          {tab("link", t("inbox.templates.header_source_link"), Link2)}
-        </div>
+      <span className="flex items-center gap-1.5 text-sm font-medium" id={`${id}-label`}>
+        <Icon className="h-4 w-4 text-muted-foreground" aria-hidden />
+        {t(`inbox.templates.header_media.${format}`)}
+      </span>
+      <div role="radiogroup" aria-labelledby={`${id}-label`} className="grid grid-cols-2 gap-0.5 rounded-md bg-muted p-0.5">
+        {tab("file", t("inbox.templates.header_source_file"), Upload)}
+        {tab("link", t("inbox.templates.header_source_link"), Link2)}
       </div>
       <p id={hintId} className="text-xs text-muted-foreground">
         {t(`inbox.templates.header_hint.${format}`)}
       </p>
       {source === "file" ? (
-        <div className="flex flex-wrap items-center gap-2">
+        <div className="flex flex-col gap-2">
           <label
             className={cn(
-              "flex cursor-pointer items-center gap-2 rounded-md border border-input bg-background px-3 py-2 text-sm hover:bg-muted has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-ring",
-              error && "border-danger",
+              "flex cursor-pointer items-center gap-2 self-start rounded-md border border-input bg-background px-3 py-2 text-sm hover:bg-muted has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-ring",
+              error && !file && "border-danger",
             )}
           >
             <Upload className="h-4 w-4" aria-hidden />
@@ -100,8 +98,12 @@ export function HeaderMediaField({
             />
           </label>
           {file && (
-            <span className="flex min-w-0 flex-1 items-center gap-1 text-sm" data-testid="header-file">
-              <span className="min-w-0 truncate" title={file.name}>
+            <span
+              className={cn("flex min-w-0 items-center gap-2 rounded-md border px-2 py-1.5 text-sm", error ? "border-danger" : "border-border")}
+              data-testid="header-file"
+            >
+              <Icon className="h-4 w-4 shrink-0 text-muted-foreground" aria-hidden />
+              <span className="min-w-0 flex-1 truncate" title={file.name}>
                 {file.name}
               </span>
               <span className="shrink-0 text-xs text-muted-foreground tabular-nums">{formatSize(file.size, i18n.language)}</span>
