@@ -308,6 +308,23 @@ describe("Inbox", () => {
     await page.waitForFunction((el) => el.complete && el.naturalWidth === 1, await img.elementHandle());
     assert.match((await img.getAttribute("src")) ?? "", /^\/api\/v1\/messages\/[^/]+\/media$/);
     await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+
+    // Or by a link WhatsApp fetches: a link that is not one is said next to the field.
+    await page.getByTestId("composer").getByRole("button", { name: "Enviar modelo" }).click();
+    await picker.getByLabel("Modelo").selectOption({ label: "cardapio_semana (pt_BR)" });
+    await header.getByRole("radio", { name: "Usar um link" }).click();
+    await header.getByLabel("Link do arquivo").fill("cardapio.png");
+    await picker.getByLabel("Valor de 1").fill("Carla");
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await header.getByRole("alert").getByText("Cole um link completo, começando com https://").waitFor();
+    await header.getByLabel("Link do arquivo").fill("https://confeitaria.example/cardapio.png");
+    assert.equal(await header.getByRole("alert").count(), 0);
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await picker.waitFor({ state: "detached" });
+    const byLink = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]").last();
+    await byLink.getByTestId("template-header-link").waitFor();
+    assert.equal(await byLink.getByTestId("template-header-link").getAttribute("href"), "https://confeitaria.example/cardapio.png");
+    await byLink.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
   });
 
   it("shows a desktop notification and a sound for new messages assigned to the agent", async (t) => {

@@ -62,6 +62,16 @@ interface Upload {
   done: boolean;
 }
 
+/** The name a document sent by link shows: the link's last path segment. */
+function linkFilename(link: string): string {
+  const last = new URL(link).pathname.split("/").pop() ?? "";
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
 function TemplateDialog({
   conversation,
   open,
@@ -155,7 +165,7 @@ function TemplateDialog({
       if (mediaFormat) {
         const link = headerLink.trim();
         const type = mediaFormat.toLowerCase() as "image" | "video" | "document";
-        const filename = type === "document" ? decodeURIComponent(new URL(link).pathname.split("/").pop() ?? "") : "";
+        const filename = type === "document" ? linkFilename(link) : "";
         template.header = { type, media: { link, ...(filename ? { filename } : {}) } };
       }
       const body: Send = { type: "template", template, ...(when ? { send_at: when } : {}) };
