@@ -16,7 +16,8 @@ import {
   tickFor,
   windowAt,
 } from "./logic";
-import { backoffMs, keysFor } from "../../app/live";
+import { applyEvent, backoffMs, keysFor } from "../../app/live";
+import { QueryClient, QueryObserver } from "@tanstack/react-query";
 
 const msg = (over: Partial<Message>): Message => ({
   id: "m",
@@ -254,5 +255,31 @@ describe("template media headers", () => {
     expect(headerLinkOk("https://example.com/cardapio.png")).toBe(true);
     expect(headerLinkOk("http://example.com/cardapio.png")).toBe(false);
     expect(headerLinkOk("cardapio.png")).toBe(false);
+  });
+});
+
+describe("live events", () => {
+  it("loads a conversation again when a message arrives during its first load", async () => {
+    const qc = new QueryClient();
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const obs = new QueryObserver(qc, {
+      queryKey: ["messages", "c1"],
+      queryFn: async () => {
+        calls++;
+        if (calls === 1) await gate; // read before the message was stored
+        return calls;
+      },
+    });
+    const unsubscribe = obs.subscribe(() => {});
+    await new Promise((r) => setTimeout(r, 0));
+    applyEvent(qc, { type: "message.created", data: { conversation_id: "c1", message_id: "m", direction: "inbound" } });
+    release();
+    for (let i = 0; i < 50 && qc.getQueryData(["messages", "c1"]) !== 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toBe(2);
+    expect(qc.getQueryData(["messages", "c1"])).toBe(2);
+    unsubscribe();
+    qc.clear();
   });
 });
