@@ -665,14 +665,27 @@ func scanMessage(sc interface{ Scan(...any) error }) (Message, error) {
 	}
 	m.Content = json.RawMessage(content)
 	if mediaStatus != "" {
+		type file struct {
+			MimeType string `json:"mime_type"`
+			Filename string `json:"filename"`
+		}
 		var c struct {
-			Media struct {
-				MimeType string `json:"mime_type"`
-				Filename string `json:"filename"`
-			} `json:"media"`
+			Media    *file `json:"media"`
+			Template *struct {
+				Header *struct {
+					Media *file `json:"media"`
+				} `json:"header"`
+			} `json:"template"`
 		}
 		_ = json.Unmarshal(m.Content, &c)
-		m.Media = &Media{Status: mediaStatus, Error: mediaError, MimeType: c.Media.MimeType, Filename: c.Media.Filename}
+		f := c.Media
+		if f == nil && c.Template != nil && c.Template.Header != nil {
+			f = c.Template.Header.Media // a template whose header is an attached file
+		}
+		if f == nil {
+			f = &file{}
+		}
+		m.Media = &Media{Status: mediaStatus, Error: mediaError, MimeType: f.MimeType, Filename: f.Filename}
 		if mediaStatus == "stored" {
 			m.Media.URL = "/api/v1/messages/" + m.ID + "/media"
 		}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"mime"
 	"net/http"
 	"path/filepath"
@@ -160,6 +161,17 @@ func (s *Server) sendAttachment(w http.ResponseWriter, r *http.Request) {
 	if kind == channel.TypeDocument {
 		m.Filename = filepath.Base(hdr.Filename)
 	}
+	out := channel.Outbound{Type: kind, Media: m}
+	if v := r.FormValue("template"); v != "" {
+		// The file is the media header of a template: the message is the
+		// template, sent once the file is uploaded like any attachment.
+		tpl, err := headerTemplate(v, kind, m)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = channel.Outbound{Type: channel.TypeTemplate, Template: tpl}
+	}
 	key, _, err := s.Media.Put(r.Context(), company(r), kind, mimeType, f)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -168,7 +180,6 @@ func (s *Server) sendAttachment(w http.ResponseWriter, r *http.Request) {
 	source, authorID := author(r)
 	var q outbox.Queued
 	err = s.db.InTx(r.Context(), func(tx *db.Tx) error {
-		out := channel.Outbound{Type: kind, Media: m}
 		if out.ReplyTo, err = replyTo(r, tx, company(r), conv.ID, in.ReplyTo); err != nil {
 			return err
 		}
@@ -180,6 +191,26 @@ func (s *Server) sendAttachment(w http.ResponseWriter, r *http.Request) {
 		_ = s.Media.Delete(r.Context(), []string{key}) // nothing refers to it
 	}
 	s.writeQueued(w, r, q, err)
+}
+
+// headerTemplate reads the template an attachment is the media header of
+// (the "template" form field: the JSON of a template send without its
+// header). Only images, videos and documents can head a template.
+func headerTemplate(v string, kind string, m *channel.Media) (*channel.TemplateMessage, error) {
+	var tpl channel.TemplateMessage
+	if err := json.Unmarshal([]byte(v), &tpl); err != nil {
+		return nil, apierr.Field("template", "invalid_json")
+	}
+	if kind != channel.TypeImage && kind != channel.TypeVideo && kind != channel.TypeDocument {
+		return nil, apierr.Field("file", "invalid_type")
+	}
+	if tpl.Header != nil && len(tpl.Header.Text) > 0 {
+		return nil, apierr.Field("template.header", "media_header_has_no_text")
+	}
+	m.Caption = "" // a template's header has none
+	tpl.Header = &channel.TemplateHeader{Type: kind, Media: m}
+	tpl.Rendered = nil // the server renders it
+	return &tpl, nil
 }
 
 func (s *Server) updateMessage(w http.ResponseWriter, r *http.Request) {

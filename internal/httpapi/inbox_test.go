@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -429,5 +430,97 @@ func TestAttachmentsScheduledEditsAndReadReceipts(t *testing.T) {
 			}
 			return false
 		})
+	})
+}
+
+// A template whose header is an image is sent from the attachments route:
+// the file is kept, uploaded when the message leaves, and sent as the
+// header's media id; the timeline serves the agent's copy back.
+func TestTemplateHeaderAttachment(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		g := fakegraph.New(t)
+		g.AddTemplate(fakegraph.Template{Name: "cardapio", Language: "pt_BR", Category: "MARKETING",
+			Components: json.RawMessage(`[{"type":"HEADER","format":"IMAGE"},{"type":"BODY","text":"Oi {{1}}, veja o cardápio."}]`)})
+		e := setup(t, d, withGraph(g.URL()))
+		e.startJobs()
+		owner, _ := e.signup("Cabecalho Co", "owner@cabecalho.example")
+		connID, conv := cloudWithContact(t, e, owner, g, "5511977776666")
+		convID := conv["id"].(string)
+		owner.must(200, "POST", "/api/v1/connections/"+connID+"/templates/sync", nil)
+		path := "/api/v1/conversations/" + convID + "/attachments"
+		tpl := `{"name":"cardapio","language":"pt_BR","body":[{"value":"Ana"}]}`
+
+		r := owner.multipart(path, "cardapio.png", png, map[string]string{"template": tpl, "caption": "ignored"})
+		if r.status != 202 {
+			t.Fatalf("send: %d %s", r.status, r.body)
+		}
+		m := r.json(t)
+		media, _ := m["media"].(map[string]any)
+		if m["type"] != "template" || media == nil || media["url"] == nil || media["mime_type"] != "image/png" {
+			t.Fatalf("queued = %v", m)
+		}
+		if rendered := m["content"].(map[string]any)["template"].(map[string]any)["rendered"].(map[string]any); rendered["body"] != "Oi Ana, veja o cardápio." {
+			t.Fatalf("rendered = %v", rendered)
+		}
+		sent := waitStatus(t, owner, convID, m["id"].(string), "sent")
+		var body string
+		for _, s := range g.Sent() {
+			if s.ID == sent["provider_message_id"] {
+				body = string(s.Body)
+			}
+		}
+		var wire struct {
+			Template struct {
+				Components []struct {
+					Type       string `json:"type"`
+					Parameters []struct {
+						Type  string `json:"type"`
+						Image *struct {
+							ID string `json:"id"`
+						} `json:"image"`
+						Text string `json:"text"`
+					} `json:"parameters"`
+				} `json:"components"`
+			} `json:"template"`
+		}
+		if err := json.Unmarshal([]byte(body), &wire); err != nil {
+			t.Fatalf("sent %q: %v", body, err)
+		}
+		var headerID string
+		for _, c := range wire.Template.Components {
+			if c.Type == "header" && len(c.Parameters) == 1 && c.Parameters[0].Image != nil {
+				headerID = c.Parameters[0].Image.ID
+			}
+		}
+		if headerID == "" || strings.Contains(body, "ignored") {
+			t.Fatalf("the header went without the uploaded id: %s", body)
+		}
+		if got := owner.raw("GET", media["url"].(string), nil, nil); got.status != 200 || !bytes.Equal(got.body, png) {
+			t.Fatalf("media: %d", got.status)
+		}
+
+		// Refused before anything is kept: a document for an image header,
+		// the body's value missing, no template JSON, a sticker.
+		before := len(messagesOf(t, owner, convID))
+		for name, tc := range map[string]struct {
+			file, tpl string
+			content   []byte
+			status    int
+			code      string
+		}{
+			"wrong kind":    {"cardapio.pdf", tpl, []byte("%PDF-1.4 x"), 422, "template_header_type_mismatch"},
+			"missing value": {"cardapio.png", `{"name":"cardapio","language":"pt_BR"}`, png, 422, "template_variables_mismatch"},
+			"not json":      {"cardapio.png", `{"name":`, png, 422, "validation_failed"},
+			"unknown":       {"cardapio.png", `{"name":"nao_existe","language":"pt_BR"}`, png, 422, "template_not_found"},
+			"sticker":       {"figurinha.webp", tpl, []byte("RIFF\x00\x00\x00\x00WEBPVP8 "), 422, "validation_failed"},
+		} {
+			r := owner.multipart(path, tc.file, tc.content, map[string]string{"template": tc.tpl})
+			if r.status != tc.status || r.errCode(t) != tc.code {
+				t.Errorf("%s: %d %s", name, r.status, r.body)
+			}
+		}
+		if after := len(messagesOf(t, owner, convID)); after != before {
+			t.Fatalf("refused sends wrote %d messages", after-before)
+		}
 	})
 }

@@ -417,8 +417,8 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 // the media id it answers. Nothing was sent yet when an upload fails, so a
 // failure without an answer is retried like a refusal to try later.
 func (d *dispatcher) upload(ctx context.Context, sender channel.Sender, j *job) error {
-	m := j.out.Media
-	if j.mediaKey == "" || m == nil || m.ID != "" || m.Link != "" {
+	m := attachedMedia(j.out, j.mediaKey)
+	if m == nil {
 		return nil
 	}
 	up, ok := sender.(channel.Uploader)
@@ -462,7 +462,7 @@ func (d *dispatcher) ready(ctx context.Context, conn connections.Resolved, j *jo
 		return false, err
 	}
 	j.out.To = c.phone
-	err = check(ctx, d.o.db, conn.Connection, j.companyID, j.contactID, c, j.out, now)
+	err = check(ctx, d.o.db, conn.Connection, j.companyID, j.contactID, c, withUpload(j.out, j.mediaKey), now)
 	if err == nil {
 		return true, nil
 	}

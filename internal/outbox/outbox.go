@@ -175,17 +175,12 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		return Queued{}, err
 	}
 	m.Out.To = c.phone
-	probe := m.Out
-	if m.MediaKey != "" && probe.Media != nil && probe.Media.ID == "" && probe.Media.Link == "" {
-		media := *probe.Media
-		media.ID = "attached" // stands for the upload made at dispatch
-		probe.Media = &media
-	}
+	probe := withUpload(m.Out, m.MediaKey)
 	if err := channel.Validate(probe); err != nil {
 		return Queued{}, refuse("invalid_message", err.(*channel.Error).Message)
 	}
 	now := o.now()
-	if err := check(ctx, tx, conn, m.CompanyID, m.ContactID, c, m.Out, now); err != nil {
+	if err := check(ctx, tx, conn, m.CompanyID, m.ContactID, c, probe, now); err != nil {
 		return Queued{}, err
 	}
 	found, err := conversations.FindOrOpen(ctx, tx, m.CompanyID, m.ConnectionID, m.ContactID, now, false)
@@ -235,6 +230,45 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		}
 	})
 	return Queued{MessageID: msgID, ConversationID: convID}, nil
+}
+
+// attachedMedia is the media an attached file (key) stands for: the
+// message's own, or a template's media header. It is nil when the file was
+// already uploaded or the message carries none.
+func attachedMedia(out channel.Outbound, key string) *channel.Media {
+	if key == "" {
+		return nil
+	}
+	m := out.Media
+	if m == nil && out.Template != nil && out.Template.Header != nil {
+		m = out.Template.Header.Media
+	}
+	if m == nil || m.ID != "" || m.Link != "" {
+		return nil
+	}
+	return m
+}
+
+// withUpload is out as the checks see it once its attached file is
+// uploaded: the media gets a stand-in id, in a copy.
+func withUpload(out channel.Outbound, key string) channel.Outbound {
+	if attachedMedia(out, key) == nil {
+		return out
+	}
+	if out.Media != nil {
+		media := *out.Media
+		media.ID = "attached" // stands for the upload made at dispatch
+		out.Media = &media
+		return out
+	}
+	tpl := *out.Template
+	header := *tpl.Header
+	media := *header.Media
+	media.ID = "attached"
+	header.Media = &media
+	tpl.Header = &header
+	out.Template = &tpl
+	return out
 }
 
 func mediaStatus(key string) string {

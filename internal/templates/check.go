@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,6 +58,12 @@ func CheckSend(ctx context.Context, q db.Querier, companyID, connectionID string
 		if m.Header == nil || m.Header.Media == nil || (m.Header.Media.ID == "" && m.Header.Media.Link == "") {
 			return apierr.New(http.StatusUnprocessableEntity, "template_header_media_required",
 				fmt.Sprintf("The template's header is a %s; attach one.", strings.ToLower(p.HeaderFormat)))
+		}
+		// WhatsApp refuses a header of another kind than the approved one
+		// only when the message leaves; said here, it is said to the sender.
+		if want := strings.ToLower(p.HeaderFormat); !strings.EqualFold(m.Header.Type, want) {
+			return apierr.New(http.StatusUnprocessableEntity, "template_header_type_mismatch",
+				fmt.Sprintf("The template's header is a %s, not a %s.", want, cmp.Or(m.Header.Type, "file without a type")))
 		}
 	}
 	for i, b := range p.Buttons {

@@ -1,7 +1,9 @@
 // End-to-end test of Campaigns against the real server binary: the empty
 // state, the wizard (checks next to the fields, the live audience count with
 // the consent rule, field insertion and preview, a test send), starting a
-// text campaign on a Simulator and watching it reach 100% and completed.
+// text campaign on a Simulator and watching it reach 100% and completed,
+// and a template campaign whose variables come from contact fields (one a
+// custom field), checked in each recipient's conversation.
 // Run with `npm run e2e` (see README).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -18,6 +20,7 @@ let server;
 let chrome;
 let context;
 let post;
+let get;
 
 async function openPage(t) {
   const page = await context.newPage();
@@ -46,6 +49,11 @@ describe("Campaigns", () => {
     await page.close();
     const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
     const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
+    get = async (path) => {
+      const res = await context.request.get(path, { headers });
+      if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
+      return res.json();
+    };
     post = async (path, data) => {
       const res = await context.request.post(path, { headers, data });
       if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
@@ -168,5 +176,98 @@ describe("Campaigns", () => {
     const row = page.getByTestId("campaign-row").filter({ hasText: "Promoção de verão" });
     await row.getByText("Concluída").waitFor();
     assert.equal(await row.getByTestId("campaign-progress").getAttribute("aria-valuenow"), "100");
+  });
+
+  it("sends an approved template with a variable taken from a contact field, and each person reads their own", async (t) => {
+    // What the company knows of each customer: a favourite flavour, kept in a custom field.
+    const conns = await get("/api/v1/connections");
+    const sim =
+      conns.data.find((c) => c.type === "simulator") ??
+      (await post("/api/v1/connections", { type: "simulator", name: "Simulador", config: { delivery_delay_ms: 50 } }));
+    await post("/api/v1/fields", { key: "sabor", label: "Sabor favorito", type: "text" });
+    await post("/api/v1/tags", { name: "vip", color: "#7c3aed" });
+    const people = [
+      ["Lia Campos", "+5511980000011", "pistache"],
+      ["Rui Dias", "+5511980000012", "morango"],
+    ];
+    for (const [name, phone, sabor] of people) {
+      const c = await post("/api/v1/contacts", { name, phone, tags: ["vip"], fields: { sabor } });
+      await post(`/api/v1/contacts/${c.id}/consent`, { action: "opt_in", source: "form", wording: "Quero receber ofertas." });
+    }
+    await post(`/api/v1/connections/${sim.id}/templates`, {
+      name: "oferta_sabor",
+      language: "pt_BR",
+      category: "MARKETING",
+      components: [
+        {
+          type: "BODY",
+          text: "Oi {{1}}! Seu sorvete de {{2}} está com 20% de desconto hoje.",
+          example: { body_text: [["Ana", "chocolate"]] },
+        },
+      ],
+    });
+    // The Simulator approves templates on its own, after a moment.
+    for (let i = 0; i < 50; i++) {
+      const list = await get(`/api/v1/connections/${sim.id}/templates`);
+      if (list.data.some((x) => x.name === "oferta_sabor" && x.status === "APPROVED")) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    const { page } = await openPage(t);
+    await page.goto("/campaigns");
+    await page.getByRole("link", { name: "Nova campanha" }).click();
+    await page.waitForURL((u) => u.pathname === "/campaigns/new");
+    await page.getByLabel("Nome da campanha").fill("Sabor da semana");
+    assert.equal(await page.getByRole("checkbox", { name: /Simulador/ }).isChecked(), true);
+    await page.getByRole("button", { name: "Continuar" }).click();
+
+    await page.getByRole("heading", { name: "Para quem enviar" }).waitFor();
+    await page.locator("label", { hasText: "vip" }).click();
+    await page.getByTestId("audience-count").getByText("2 contatos nesta campanha").waitFor();
+    await page.getByRole("button", { name: "Continuar" }).click();
+
+    // The template, its {{1}} from the first name and its {{2}} from the custom field.
+    await page.getByRole("heading", { name: "O que enviar" }).waitFor();
+    await page.getByRole("radio", { name: "Modelo" }).click();
+    await page.getByLabel("Modelo", { exact: true }).selectOption({ label: "oferta_sabor (pt_BR) · Marketing" });
+    const rows = page.getByTestId("variable-row");
+    await rows.nth(1).waitFor();
+    await rows.filter({ hasText: "{{1}}" }).getByRole("combobox").selectOption({ label: "Primeiro nome" });
+    await rows.filter({ hasText: "{{2}}" }).getByRole("combobox").selectOption({ label: "Sabor favorito" });
+    // The preview uses a sample person, with the custom field named in brackets.
+    await page.getByTestId("template-preview").getByText("Oi Maria! Seu sorvete de [Sabor favorito] está com 20% de desconto hoje.").waitFor();
+    await page.getByRole("button", { name: "Continuar" }).click();
+    await page.getByText("Os horários seguem o fuso da empresa").waitFor();
+    await page.getByRole("button", { name: "Continuar" }).click();
+    await page.getByLabel("Mensagens por segundo, por número").waitFor();
+    await page.getByRole("button", { name: "Continuar" }).click();
+
+    const review = page.getByTestId("campaign-review");
+    await review.getByText("Sabor da semana").waitFor();
+    await review.getByText(/oferta_sabor \(pt_BR\)/).waitFor();
+    await page.getByRole("button", { name: "Iniciar campanha" }).click();
+    await page.getByRole("dialog", { name: "Iniciar a campanha agora?" }).waitFor();
+    await page.getByTestId("confirm-start").click();
+    await page.waitForURL((u) => /^\/campaigns\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith("/new"));
+
+    // Live to 100%, every recipient sent.
+    await page.locator('[data-testid="campaign-progress"][aria-valuenow="100"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="campaign-status"][data-status="completed"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId("campaign-progress-text").getByText("2 de 2 (100%)").waitFor();
+    await page.getByTestId("recipient-row").nth(1).waitFor();
+
+    // Each person got the text with their own name and flavour: Lia's conversation shows hers.
+    await page.getByTestId("recipients-table").getByRole("link", { name: "+55 11 98000-0011" }).click();
+    await page.waitForURL((u) => u.pathname.startsWith("/inbox/"));
+    const sent = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]");
+    await sent.getByText("Oi Lia! Seu sorvete de pistache está com 20% de desconto hoje.").waitFor();
+    assert.equal(await sent.count(), 1);
+    // And Rui's, his.
+    const rui = (await get("/api/v1/conversations?q=Rui")).data[0];
+    const messages = (await get(`/api/v1/conversations/${rui.id}/messages`)).data;
+    assert.ok(
+      messages.some((m) => m.type === "template" && m.text === "Oi Rui! Seu sorvete de morango está com 20% de desconto hoje."),
+      JSON.stringify(messages.map((m) => m.text)),
+    );
   });
 });

@@ -13,6 +13,8 @@ const OWNER = {
 };
 const CARLA = { from: "+5511977771234", name: "Carla Mendes" };
 const DIEGO = { from: "+5521988882345", name: "Diego Prado" };
+const ELIS = { from: "+5531977773456", name: "Elis Rocha" };
+const FABIO = { from: "+5541966664567", name: "Fábio Lins" };
 
 let server;
 let chrome;
@@ -250,6 +252,171 @@ describe("Inbox", () => {
     const sent = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]");
     await sent.getByText("Olá Carla, seu pedido #7 está pronto.").waitFor();
     await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+  });
+
+  it("sends a template whose header is a picture the agent attaches", async (t) => {
+    const { page } = await openPage(t);
+    await api("POST", `/api/v1/connections/${sim.id}/templates`, {
+      name: "cardapio_semana",
+      language: "pt_BR",
+      category: "MARKETING",
+      components: [
+        { type: "HEADER", format: "IMAGE", example: { header_handle: ["sim:image/png:68"] } },
+        { type: "BODY", text: "Olá {{1}}! Este é o cardápio da semana.", example: { body_text: [["Ana"]] } },
+      ],
+    });
+    for (let i = 0; i < 50; i++) {
+      const list = await api("GET", `/api/v1/connections/${sim.id}/templates`);
+      if (list.data.some((x) => x.name === "cardapio_semana" && x.status === "APPROVED")) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await page.goto("/inbox?tab=all");
+    await page.getByTestId("conversation-row").filter({ hasText: CARLA.name }).click();
+    await page.getByTestId("composer").getByRole("button", { name: "Enviar modelo" }).click();
+    const picker = page.getByTestId("template-picker");
+    await picker.getByLabel("Modelo").selectOption({ label: "cardapio_semana (pt_BR)" });
+    const header = picker.getByTestId("header-media");
+    await header.getByText("Imagem do cabeçalho").waitFor();
+    await header.getByText("JPG ou PNG, até 5 MB.", { exact: false }).waitFor();
+    await picker.getByLabel("Valor de 1").fill("Carla");
+
+    // Sent without the picture: the field says what is missing.
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await header.getByRole("alert").getByText("Escolha o arquivo do cabeçalho").waitFor();
+    // A GIF is not what an image header takes, and a picture over 5 MB is too large.
+    const gif = Buffer.from("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7", "base64");
+    await header.getByTestId("header-file-input").setInputFiles({ name: "cardapio.gif", mimeType: "image/gif", buffer: gif });
+    await header.getByRole("alert").getByText("não é uma imagem JPG ou PNG").waitFor();
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+    const big = Buffer.concat([png, Buffer.alloc(5.5 * 1024 * 1024)]);
+    await header.getByTestId("header-file-input").setInputFiles({ name: "cardapio-grande.png", mimeType: "image/png", buffer: big });
+    await header.getByRole("alert").getByText(/o WhatsApp aceita até 5 MB aqui/).waitFor();
+
+    // The right picture: previewed, sent with the template, shown in the timeline.
+    await header.getByTestId("header-file-input").setInputFiles({ name: "cardapio.png", mimeType: "image/png", buffer: png });
+    await header.getByTestId("header-file").getByText("cardapio.png").waitFor();
+    assert.equal(await header.getByRole("alert").count(), 0);
+    await page.getByTestId("template-preview").getByTestId("preview-header-image").waitFor();
+    await page.getByTestId("template-preview").getByText("Olá Carla! Este é o cardápio da semana.").waitFor();
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await picker.waitFor({ state: "detached" });
+    const sent = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]").filter({ hasText: "Este é o cardápio da semana" });
+    await sent.getByText("Olá Carla! Este é o cardápio da semana.").waitFor();
+    const img = sent.locator("img");
+    await img.waitFor();
+    // The picture is the one attached, served back by the server, and it loaded.
+    await page.waitForFunction((el) => el.complete && el.naturalWidth === 1, await img.elementHandle());
+    assert.match((await img.getAttribute("src")) ?? "", /^\/api\/v1\/messages\/[^/]+\/media$/);
+    await sent.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+
+    // Or by a link WhatsApp fetches: a link that is not one is said next to the field.
+    await page.getByTestId("composer").getByRole("button", { name: "Enviar modelo" }).click();
+    await picker.getByLabel("Modelo").selectOption({ label: "cardapio_semana (pt_BR)" });
+    await header.getByRole("radio", { name: "Usar um link" }).click();
+    await header.getByLabel("Link do arquivo").fill("cardapio.png");
+    await picker.getByLabel("Valor de 1").fill("Carla");
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await header.getByRole("alert").getByText("Cole um link completo, começando com https://").waitFor();
+    await header.getByLabel("Link do arquivo").fill("https://confeitaria.example/cardapio.png");
+    assert.equal(await header.getByRole("alert").count(), 0);
+    await picker.getByRole("button", { name: "Enviar modelo" }).click();
+    await picker.waitFor({ state: "detached" });
+    const byLink = page.getByTestId("timeline").locator("[data-testid=bubble][data-type=template]").last();
+    await byLink.getByTestId("template-header-link").waitFor();
+    assert.equal(await byLink.getByTestId("template-header-link").getAttribute("href"), "https://confeitaria.example/cardapio.png");
+    await byLink.locator("[data-testid=ticks][data-status=read]").waitFor({ timeout: 15_000 });
+  });
+
+  it("shows a desktop notification and a sound for new messages assigned to the agent", async (t) => {
+    // A teammate, to assign a conversation to someone else.
+    const invite = await api("POST", "/api/v1/invitations", { email: "gabi@confeitaria.example", role: "agent" });
+    const token = new URL(invite.url).searchParams.get("token");
+    const joined = await fetch(`${server.baseURL}/api/v1/invitations/${encodeURIComponent(token)}/accept`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: server.baseURL },
+      body: JSON.stringify({ name: "Gabi Souza", password: "outra-senha-longa-9" }),
+    });
+    const joinedBody = await joined.text();
+    assert.equal(joined.status, 200, joinedBody);
+    const gabi = JSON.parse(joinedBody).user;
+    const me = await api("GET", "/api/v1/me");
+
+    // Chromium grants the permission to the page's origin; the page's own
+    // Notification and WebAudio are wrapped to record what they show and play.
+    await context.grantPermissions(["notifications"], { origin: server.baseURL });
+    t.after(() => context.clearPermissions());
+    const { page } = await openPage(t);
+    await page.addInitScript(() => {
+      const Real = window.Notification;
+      window.__shown = [];
+      window.__notifications = [];
+      window.Notification = new Proxy(Real, {
+        construct(target, args) {
+          const n = Reflect.construct(target, args);
+          window.__shown.push({ title: args[0], body: args[1]?.body ?? "", tag: args[1]?.tag ?? "" });
+          window.__notifications.push(n);
+          return n;
+        },
+        get(target, prop) {
+          const v = Reflect.get(target, prop);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+      window.__tones = [];
+      const start = OscillatorNode.prototype.start;
+      OscillatorNode.prototype.start = function (...args) {
+        window.__tones.push(this.frequency.value);
+        return start.apply(this, args);
+      };
+    });
+    const shown = () => page.evaluate(() => window.__shown);
+    const tones = () => page.evaluate(() => window.__tones.length);
+
+    await page.goto("/inbox?tab=all");
+    assert.equal(await page.evaluate(() => Notification.permission), "granted");
+    // Browsers play sound only after the person used the page.
+    await page.getByTestId("tab-all").click();
+
+    // A new, unassigned conversation and one assigned to a teammate: no notification, no sound.
+    await customerSays(ELIS, "Oi, queria encomendar uma torta.");
+    await customerSays(FABIO, "Bom dia! Vocês entregam?");
+    const list = page.getByTestId("conversation-row");
+    await list.filter({ hasText: ELIS.name }).waitFor({ timeout: 15_000 });
+    await list.filter({ hasText: FABIO.name }).waitFor({ timeout: 15_000 });
+    const conversations = (await api("GET", "/api/v1/conversations?limit=100")).data;
+    const elisConv = conversations.find((c) => c.contact.name === ELIS.name);
+    const fabioConv = conversations.find((c) => c.contact.name === FABIO.name);
+    await api("PATCH", `/api/v1/conversations/${elisConv.id}`, { assignee_id: me.user?.id ?? me.id });
+    await api("PATCH", `/api/v1/conversations/${fabioConv.id}`, { assignee_id: gabi.id });
+    await customerSays(FABIO, "Entregam no Batel?");
+    await list.filter({ hasText: FABIO.name }).getByTestId("preview").getByText("Entregam no Batel?").waitFor({ timeout: 15_000 });
+    assert.deepEqual(await shown(), []);
+    assert.equal(await tones(), 0);
+
+    // A message in a conversation assigned to this agent: a notification with the contact and the text, and two tones.
+    await customerSays(ELIS, "Pode ser de limão, para sábado?");
+    await page.waitForFunction(() => window.__shown.length > 0, null, { timeout: 15_000 });
+    await page.waitForTimeout(500); // anything wrongly shown for Fábio would have been too by now
+    assert.deepEqual(await shown(), [{ title: ELIS.name, body: "Pode ser de limão, para sábado?", tag: `conversation-${elisConv.id}` }]);
+    assert.deepEqual(await page.evaluate(() => window.__tones), [880, 1320]);
+
+    // While the agent looks at that conversation, its messages neither notify nor sound.
+    await list.filter({ hasText: ELIS.name }).click();
+    await page.waitForURL((u) => u.pathname === `/inbox/${elisConv.id}`);
+    await page.getByTestId("timeline").getByText("Pode ser de limão, para sábado?").waitFor();
+    await customerSays(ELIS, "Obrigada!");
+    await page.getByTestId("timeline").getByText("Obrigada!").waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    assert.equal((await shown()).length, 1);
+    assert.equal(await tones(), 2);
+
+    // Clicking the notification opens its conversation.
+    await list.filter({ hasText: FABIO.name }).click();
+    await page.waitForURL((u) => u.pathname === `/inbox/${fabioConv.id}`);
+    await page.getByTestId("timeline").getByText("Entregam no Batel?").waitFor();
+    await page.evaluate(() => window.__notifications[0].onclick());
+    await page.waitForURL((u) => u.pathname === `/inbox/${elisConv.id}`);
+    await page.getByTestId("timeline").getByText("Obrigada!").waitFor();
   });
 
   it("lets the agent say they are available, and shows it to the team", async (t) => {

@@ -3,6 +3,7 @@
 // `npm run screenshots` and look at the pictures.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
 import { CHROME_CONTEXT, launchBrowser, startServer, watch, webDir } from "./harness.mjs";
 
 const out = join(webDir, "test-results", "screenshots");
@@ -10,6 +11,39 @@ const out = join(webDir, "test-results", "screenshots");
 const only = process.env.SCREENSHOTS_ONLY ? new RegExp(process.env.SCREENSHOTS_ONLY) : null;
 const want = (name) => !only || only.test(name);
 mkdirSync(out, { recursive: true });
+
+/** A w×h PNG: a warm band over a cream background, enough to look like a menu picture. */
+function picture(w, h) {
+  const rows = [];
+  for (let y = 0; y < h; y++) {
+    const row = Buffer.alloc(1 + w * 3);
+    for (let x = 0; x < w; x++) {
+      const band = y > h * 0.3 && y < h * 0.7;
+      const rgb = band ? [217 - Math.round((x / w) * 60), 119, 6] : [254, 243, 199];
+      row.set(rgb, 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td) >>> 0);
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+const menuPicture = picture(480, 270);
 
 const sizes = { desktop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } };
 const publicPages = { login: "/login", signup: "/signup", forgot: "/forgot-password" };
@@ -141,6 +175,15 @@ try {
     ],
   });
   await post(`/api/v1/connections/${sim.id}/templates`, {
+    name: "cardapio_semana",
+    language: "pt_BR",
+    category: "MARKETING",
+    components: [
+      { type: "HEADER", format: "IMAGE", example: { header_handle: ["sim:image/png:1"] } },
+      { type: "BODY", text: "Olá {{1}}! Este é o cardápio da semana da Pão Quente.", example: { body_text: [["Luana"]] } },
+    ],
+  });
+  await post(`/api/v1/connections/${sim.id}/templates`, {
     name: "promocao_fim_de_semana",
     language: "pt_BR",
     category: "MARKETING",
@@ -212,6 +255,15 @@ try {
   await patch(`/api/v1/conversations/${conv.id}`, { assignee_id: me.user.id, team_id: balcao.id, label_ids: [vip.id, encomenda.id] });
   await post(`/api/v1/conversations/${conv.id}/messages`, { type: "text", text: "Bom dia, Luana! Temos sim, saem às 7h. Separo dois para você?" });
   await post(`/api/v1/conversations/${conv.id}/messages`, { type: "note", text: "Cliente fiel: costuma buscar às 7h30. Deixar embalado." });
+  // A template whose header is a picture the agent attached.
+  const attached = await setup.request.post(`/api/v1/conversations/${conv.id}/attachments`, {
+    headers: { "X-CSRF-Token": csrf, Origin: server.baseURL },
+    multipart: {
+      file: { name: "cardapio.png", mimeType: "image/png", buffer: menuPicture },
+      template: JSON.stringify({ name: "cardapio_semana", language: "pt_BR", body: [{ value: "Luana" }] }),
+    },
+  });
+  if (!attached.ok()) throw new Error(`seeding the template with a picture: HTTP ${attached.status()} ${await attached.text()}`);
   await post(`/api/v1/conversations/${conv.id}/messages`, {
     type: "text",
     text: "Luana, seus pães sem glúten estão prontos! 🍞",
@@ -362,6 +414,27 @@ try {
             await p.getByTestId("composer").getByRole("button", { name: /Enviar modelo|Send a template/ }).click();
             await p.getByTestId("template-picker").waitFor();
             await shot("inbox-templates");
+            await p.keyboard.press("Escape");
+          }
+          if (loggedIn && want("inbox-template-header")) {
+            // The picker for a template whose header is a picture: first sent without it, then with it.
+            await p.goto(appPages["inbox-conversation"]);
+            await p.getByTestId("composer").getByRole("button", { name: /Enviar modelo|Send a template/ }).click();
+            const picker = p.getByTestId("template-picker");
+            await picker.locator("select").first().selectOption({ label: "cardapio_semana (pt_BR)" });
+            await picker.getByTestId("header-media").waitFor();
+            await picker.locator("button[type=submit]").click();
+            await picker.getByTestId("header-media").getByRole("alert").waitFor();
+            await shot("inbox-template-header-error");
+            await picker.getByLabel(/Valor de 1|Value of 1/).fill("Luana");
+            await picker.getByTestId("header-file-input").setInputFiles({ name: "cardapio-da-semana.png", mimeType: "image/png", buffer: menuPicture });
+            await p.getByTestId("preview-header-image").waitFor();
+            await p.waitForFunction(() => document.querySelector("[data-testid=preview-header-image]")?.complete);
+            await shot("inbox-template-header");
+            await picker.getByRole("radio", { name: /Usar um link|Use a link/ }).click();
+            await picker.getByTestId("header-media").locator("input[type=url]").fill("cardapio.png");
+            await picker.locator("button[type=submit]").click();
+            await shot("inbox-template-header-link");
             await p.keyboard.press("Escape");
           }
           // The 24-hour window belongs to WhatsApp Cloud; the Simulator's conversation plays one here.

@@ -59,13 +59,25 @@ export function backoffMs(attempt: number): number {
   return Math.min(15_000, 1000 * 2 ** Math.max(0, attempt));
 }
 
-function apply(qc: QueryClient, ev: LiveEvent) {
+/**
+ * Makes the event's queries stale. A query still on its first load is not
+ * restarted by TanStack Query but joined, and that load may have read the
+ * database just before the change (a message arriving as its conversation
+ * opens): such a query is loaded once more when the first load ends.
+ */
+export function applyEvent(qc: QueryClient, ev: LiveEvent) {
   const keys = keysFor(ev);
-  if (keys === "all") {
-    void qc.invalidateQueries();
-    return;
+  const filters = keys === "all" ? [{}] : keys.map((k) => ({ queryKey: k }));
+  for (const f of filters) {
+    const firstLoads = qc
+      .getQueryCache()
+      .findAll({ ...f, fetchStatus: "fetching" })
+      .filter((q) => q.state.data === undefined && q.promise);
+    void qc.invalidateQueries(f);
+    for (const q of firstLoads) {
+      void q.promise!.catch(() => undefined).then(() => qc.invalidateQueries({ queryKey: q.queryKey, exact: true }));
+    }
   }
-  for (const k of keys) void qc.invalidateQueries({ queryKey: k });
 }
 
 /** Keeps the live feed open while the signed-in app is on screen. */
@@ -84,7 +96,7 @@ export function useLiveEvents(companyId: string) {
       ws = new WebSocket(`${proto}//${window.location.host}/api/v1/events${since}`);
       ws.onopen = () => {
         // Anything that happened while we were away is fetched again.
-        if (attempt > 0) apply(qc, { type: "resync" });
+        if (attempt > 0) applyEvent(qc, { type: "resync" });
         attempt = 0;
       };
       ws.onmessage = (e) => {
@@ -95,7 +107,7 @@ export function useLiveEvents(companyId: string) {
           return;
         }
         if (typeof ev.id === "number" && ev.id > last) last = ev.id;
-        apply(qc, ev);
+        applyEvent(qc, ev);
         for (const fn of listeners) fn(ev);
       };
       ws.onclose = () => {

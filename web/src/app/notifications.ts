@@ -3,7 +3,8 @@
 // WebAudio (no file to fetch); the browser only lets it play after the
 // user has interacted with the page, which is also when permission for
 // notifications is asked (never on load).
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
+import { useNavigate } from "react-router";
 import { useTranslation } from "react-i18next";
 import { onLiveEvent } from "./live";
 import { api } from "../lib/api";
@@ -59,6 +60,13 @@ export async function askNotificationPermission(): Promise<NotificationPermissio
 /** Notifies the agent of new messages from contacts in conversations assigned to them. */
 export function useInboxNotifications(userId: string) {
   const { t } = useTranslation();
+  // Opening the conversation stays inside the app: a page load would drop
+  // whatever the agent had on screen and the live feed with it.
+  const navigate = useNavigate();
+  const go = useRef(navigate);
+  useEffect(() => {
+    go.current = navigate;
+  }, [navigate]);
   useEffect(
     () =>
       onLiveEvent((ev) => {
@@ -78,7 +86,8 @@ export function useInboxNotifications(userId: string) {
             const n = new Notification(who, { body: text, tag: `conversation-${id}` });
             n.onclick = () => {
               window.focus();
-              window.location.assign(`/inbox/${id}`);
+              n.close();
+              void go.current(`/inbox/${id}`);
             };
           })
           .catch(() => {});

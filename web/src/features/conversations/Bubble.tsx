@@ -140,7 +140,7 @@ function Rich({ m }: { m: Message }) {
     location?: Place;
     contacts?: VCard[];
     interactive?: Interactive;
-    template?: { name?: string; rendered?: Record<string, string> };
+    template?: { name?: string; rendered?: Record<string, string>; header?: { type?: string; media?: { link?: string; filename?: string } } };
     reply?: { id?: string; title?: string };
   };
   const parts: ReactNode[] = [];
@@ -194,6 +194,21 @@ function Rich({ m }: { m: Message }) {
           <FileText className="h-3 w-3" aria-hidden />
           {t("inbox.bubble.template", { name: c.template.name ?? "" })}
         </span>
+        {!m.media && c.template.header?.media?.link && (
+          // A header sent by link: not fetched here (the page loads only its own files), offered as a link.
+          <a
+            href={c.template.header.media.link}
+            target="_blank"
+            rel="noreferrer"
+            className="flex items-center gap-1.5 rounded-md bg-black/5 px-2 py-1.5 text-xs underline dark:bg-white/10"
+            data-testid="template-header-link"
+          >
+            <ExternalLink className="h-3.5 w-3.5 shrink-0" aria-hidden />
+            <span className="truncate">
+              {c.template.header.media.filename || t(`messages.kind.${c.template.header.type ?? "document"}`, { defaultValue: t("messages.file") })}
+            </span>
+          </a>
+        )}
         {r.header && <p className="font-semibold break-words">{r.header}</p>}
         {(r.body || (!m.text && !r.header)) && (
           <p className="break-words whitespace-pre-wrap">
@@ -308,7 +323,8 @@ export function Bubble({ m, quoted, reactions = [], onReply, onReact, onJump, on
   const failed = m.status === "failed";
   const sticker = m.type === "sticker" && m.media?.status === "stored";
   const reaction = m.type === "reaction" ? (m.content as { reaction?: { emoji?: string } } | null)?.reaction : null;
-  const mediaWithCaption = Boolean(m.media) && ["image", "video", "document", "audio", "sticker"].includes(m.type);
+  // A template whose header is a file the agent attached shows it on top, as WhatsApp does.
+  const mediaWithCaption = Boolean(m.media) && ["image", "video", "document", "audio", "sticker", "template"].includes(m.type);
   const showText = m.type !== "template" && !(m.type === "interactive" && !m.text) && !reaction;
   const canAct = !note && m.status !== "internal" && !scheduledFor;
   return (

@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
 import { CalendarClock, FileText, Loader2, Paperclip, Send as SendIcon, Smile, StickyNote, Timer, X } from "lucide-react";
 import { cannedQuery, conversationKeys, conversationsApi, type Conversation, type Message, type Send, type TemplateSend } from "./api";
-import { formatRemaining, insertCanned, slashQuery, toLocalInput, windowAt } from "./logic";
+import { HEADER_MEDIA, formatRemaining, headerFileProblem, headerLinkOk, insertCanned, slashQuery, toLocalInput, windowAt, type MediaHeader } from "./logic";
+import { HeaderMediaField, formatSize, type HeaderSource } from "./HeaderMedia";
 import { EMOJI } from "./emoji";
 import { templatesQuery, type Template } from "../templates/api";
 import { fill, fromComponents, variables } from "../templates/components";
@@ -61,6 +62,16 @@ interface Upload {
   done: boolean;
 }
 
+/** The name a document sent by link shows: the link's last path segment. */
+function linkFilename(link: string): string {
+  const last = new URL(link).pathname.split("/").pop() ?? "";
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
 function TemplateDialog({
   conversation,
   open,
@@ -74,7 +85,7 @@ function TemplateDialog({
   sendAt: string;
   onSent: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const selectId = useId();
   const connectionId = conversation.connection_id ?? "";
@@ -89,10 +100,50 @@ function TemplateDialog({
   const headerV = draft && draft.headerFormat === "TEXT" ? variables(draft.headerText) : { names: [] as string[], positional: true };
   const headerVar = headerV.names[0];
   const [headerValue, setHeaderValue] = useState("");
+  // A media header: a file sent with the template, or a link WhatsApp fetches.
+  const mediaFormat: MediaHeader | null =
+    draft && (draft.headerFormat === "IMAGE" || draft.headerFormat === "VIDEO" || draft.headerFormat === "DOCUMENT") ? draft.headerFormat : null;
+  const [headerSource, setHeaderSource] = useState<HeaderSource>("file");
+  const [headerFile, setHeaderFile] = useState<File | null>(null);
+  const [headerLink, setHeaderLink] = useState("");
+  const [headerError, setHeaderError] = useState("");
+  const [progress, setProgress] = useState<number | null>(null);
+  const [checked, setChecked] = useState(false);
+  const filePreview = useMemo(() => (headerFile && mediaFormat === "IMAGE" ? URL.createObjectURL(headerFile) : ""), [headerFile, mediaFormat]);
+  useEffect(() => () => (filePreview ? URL.revokeObjectURL(filePreview) : undefined), [filePreview]);
   // Link buttons ending in {{1}} need the end of their link.
   const urlButtons = (draft?.buttons ?? []).map((b, index) => ({ b, index })).filter(({ b }) => b.type === "URL" && b.url.includes("{{"));
   const [buttonValues, setButtonValues] = useState<Record<number, string>>({});
   const firstName = conversation.contact.name.split(" ")[0] ?? "";
+
+  function reset() {
+    setValues({});
+    setHeaderValue("");
+    setButtonValues({});
+    setHeaderFile(null);
+    setHeaderLink("");
+    setHeaderError("");
+    setChecked(false);
+  }
+
+  function pickFile(f: File | null) {
+    setHeaderFile(f);
+    setHeaderError(f && mediaFormat ? headerProblem(mediaFormat, f) : "");
+  }
+
+  /** The sentence for a header file WhatsApp would refuse. */
+  function headerProblem(format: MediaHeader, f: File): string {
+    const why = headerFileProblem(format, f);
+    if (why === "too_large")
+      return t("inbox.templates.header_too_large", {
+        size: formatSize(f.size, i18n.language),
+        max: formatSize(HEADER_MEDIA[format].maxBytes, i18n.language),
+      });
+    if (why === "wrong_type") return t(`inbox.templates.header_wrong_type.${format}`);
+    if (why === "empty") return t("inbox.templates.header_empty");
+    return "";
+  }
+
   const send = useMutation({
     mutationFn: () => {
       const d = draft!;
@@ -105,41 +156,98 @@ function TemplateDialog({
       if (d.headerFormat === "TEXT" && d.headerText) rendered.header = fill(d.headerText, headerVar ? { [headerVar]: headerValue } : {});
       if (d.footer) rendered.footer = d.footer;
       template.rendered = rendered;
-      const body: Send = { type: "template", template, ...(sendAt ? { send_at: new Date(sendAt).toISOString() } : {}) };
+      const when = sendAt ? new Date(sendAt).toISOString() : undefined;
+      if (mediaFormat && headerSource === "file" && headerFile) {
+        // The file travels with the send; the server makes it the header.
+        setProgress(0);
+        return conversationsApi.attach(conversation.id, headerFile, { template: JSON.stringify(template), send_at: when }, setProgress);
+      }
+      if (mediaFormat) {
+        const link = headerLink.trim();
+        const type = mediaFormat.toLowerCase() as "image" | "video" | "document";
+        const filename = type === "document" ? linkFilename(link) : "";
+        template.header = { type, media: { link, ...(filename ? { filename } : {}) } };
+      }
+      const body: Send = { type: "template", template, ...(when ? { send_at: when } : {}) };
       return conversationsApi.send(conversation.id, body);
     },
     meta: { inline: true },
+    onSettled: () => setProgress(null),
+    onError: (err) => {
+      // Problems with the header's file are said next to it.
+      if (!isApiError(err)) return;
+      if (err.code === "too_large" && headerFile && mediaFormat)
+        setHeaderError(
+          t("inbox.templates.header_too_large", {
+            size: formatSize(headerFile.size, i18n.language),
+            max: formatSize(HEADER_MEDIA[mediaFormat].maxBytes, i18n.language),
+          }),
+        );
+      else if (mediaFormat && (err.code === "template_header_type_mismatch" || err.fields.file === "invalid_type"))
+        setHeaderError(t(`inbox.templates.header_wrong_type.${mediaFormat}`));
+      else if (err.fields.file === "empty_file") setHeaderError(t("inbox.templates.header_empty"));
+    },
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: conversationKeys.messages(conversation.id) });
-      setValues({});
-      setHeaderValue("");
-      setButtonValues({});
+      reset();
       onOpenChange(false);
       onSent();
     },
   });
+  const headerHandled = send.error && isApiError(send.error) && headerError !== "";
+  const required = t("field.required");
+  const varError = (v: string | undefined) => (checked && !(v ?? "").trim() ? required : undefined);
+  const headerMissing =
+    mediaFormat === null
+      ? ""
+      : headerSource === "file"
+        ? headerFile
+          ? ""
+          : t("inbox.templates.header_required")
+        : !headerLink.trim()
+          ? t("inbox.templates.header_link_required")
+          : headerLinkOk(headerLink)
+            ? ""
+            : t("inbox.templates.header_link_invalid");
+  const shownHeaderError = headerError || (checked ? headerMissing : "");
   const missing =
     bodyVars.some((n) => !(values[n] ?? "").trim()) ||
     (headerVar !== undefined && !headerValue.trim()) ||
-    urlButtons.some(({ index }) => !(buttonValues[index] ?? "").trim());
+    urlButtons.some(({ index }) => !(buttonValues[index] ?? "").trim()) ||
+    headerMissing !== "" ||
+    (headerSource === "file" && headerError !== "");
   const previewDraft = draft
     ? { ...draft, examples: Object.fromEntries(bodyVars.map((n) => [n, values[n] ?? ""])), headerExample: headerValue }
     : null;
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (picked && !missing) send.mutate();
+    setChecked(true);
+    if (picked && !missing && !send.isPending) send.mutate();
   }
   return (
-    <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent title={t("inbox.templates.title")} description={t("inbox.templates.help")} className="max-w-2xl">
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        if (!o && send.isPending) return; // an upload in flight finishes first
+        onOpenChange(o);
+      }}
+    >
+      <DialogContent title={t("inbox.templates.title")} description={t("inbox.templates.help")} className="max-h-[calc(100dvh-2rem)] overflow-y-auto md:max-w-3xl">
         {list.isPending && <Spinner />}
         {list.isSuccess && approved.length === 0 && <Alert>{t("inbox.templates.none")}</Alert>}
         {picked && draft && previewDraft && (
-          <form onSubmit={submit} className="grid gap-4 sm:grid-cols-2" noValidate data-testid="template-picker">
-            <div className="flex flex-col gap-3">
+          <form onSubmit={submit} className="grid gap-4 md:grid-cols-[minmax(0,1fr)_18rem]" noValidate data-testid="template-picker">
+            <div className="flex min-w-0 flex-col gap-3">
               <div className="flex flex-col gap-1.5">
                 <Label htmlFor={selectId}>{t("inbox.templates.pick")}</Label>
-                <Select id={selectId} value={picked.id} onChange={(e) => setPickedId(e.target.value)}>
+                <Select
+                  id={selectId}
+                  value={picked.id}
+                  onChange={(e) => {
+                    setPickedId(e.target.value);
+                    reset();
+                  }}
+                >
                   {approved.map((x) => (
                     <option key={x.id} value={x.id}>
                       {x.name} ({x.language})
@@ -147,8 +255,32 @@ function TemplateDialog({
                   ))}
                 </Select>
               </div>
+              {mediaFormat && (
+                <HeaderMediaField
+                  format={mediaFormat}
+                  source={headerSource}
+                  onSource={(s) => {
+                    setHeaderSource(s);
+                    setHeaderError("");
+                  }}
+                  file={headerFile}
+                  onFile={pickFile}
+                  link={headerLink}
+                  onLink={(v) => {
+                    setHeaderLink(v);
+                    setHeaderError("");
+                  }}
+                  error={shownHeaderError}
+                  progress={progress}
+                />
+              )}
               {headerVar !== undefined && (
-                <Field label={t("inbox.templates.header_var", { name: headerVar })} value={headerValue} onChange={(e) => setHeaderValue(e.target.value)} />
+                <Field
+                  label={t("inbox.templates.header_var", { name: headerVar })}
+                  value={headerValue}
+                  onChange={(e) => setHeaderValue(e.target.value)}
+                  error={varError(headerValue)}
+                />
               )}
               {bodyVars.map((n, i) => (
                 <Field
@@ -157,6 +289,7 @@ function TemplateDialog({
                   value={values[n] ?? ""}
                   placeholder={i === 0 && firstName ? firstName : ""}
                   onChange={(e) => setValues((v) => ({ ...v, [n]: e.target.value }))}
+                  error={varError(values[n])}
                 />
               ))}
               {urlButtons.map(({ b, index }) => (
@@ -166,19 +299,26 @@ function TemplateDialog({
                   hint={b.url.replace(/\{\{\s*1\s*\}\}/, "…")}
                   value={buttonValues[index] ?? ""}
                   onChange={(e) => setButtonValues((v) => ({ ...v, [index]: e.target.value }))}
+                  error={varError(buttonValues[index])}
                 />
               ))}
-              {bodyVars.length === 0 && headerVar === undefined && urlButtons.length === 0 && <p className="text-sm text-muted-foreground">{t("inbox.templates.no_vars")}</p>}
-              {send.error ? <Alert tone="danger">{errorMessage(t, send.error)}</Alert> : null}
+              {bodyVars.length === 0 && headerVar === undefined && urlButtons.length === 0 && !mediaFormat && (
+                <p className="text-sm text-muted-foreground">{t("inbox.templates.no_vars")}</p>
+              )}
+              {send.error && !headerHandled ? <Alert tone="danger">{errorMessage(t, send.error)}</Alert> : null}
             </div>
-            <div className="flex flex-col gap-3">
-              <TemplatePreview d={previewDraft} />
+            <div className="flex min-w-0 flex-col gap-3">
+              <TemplatePreview
+                d={previewDraft}
+                mediaName={headerSource === "file" ? headerFile?.name : headerLink.trim() ? headerLink.trim().split("/").pop() : undefined}
+                mediaUrl={headerSource === "file" && !headerError ? filePreview : ""}
+              />
               <DialogFooter>
-                <Button variant="outline" onClick={() => onOpenChange(false)}>
+                <Button variant="outline" onClick={() => onOpenChange(false)} disabled={send.isPending}>
                   {t("common.cancel")}
                 </Button>
-                <Button type="submit" disabled={missing || send.isPending}>
-                  <SendIcon className="h-4 w-4" aria-hidden />
+                <Button type="submit" disabled={send.isPending}>
+                  {send.isPending ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <SendIcon className="h-4 w-4" aria-hidden />}
                   {sendAt ? t("inbox.composer.schedule") : t("inbox.templates.send")}
                 </Button>
               </DialogFooter>

@@ -188,7 +188,8 @@ export interface ConversationPatch {
 export interface TemplateSend {
   name: string;
   language: string;
-  header?: { text: { name?: string; value: string }[] };
+  /** Text variables, or a media file by link (an uploaded file goes through `attach` with `template`). */
+  header?: { text?: { name?: string; value: string }[]; type?: "image" | "video" | "document"; media?: { link: string; filename?: string } };
   body?: { name?: string; value: string }[];
   buttons?: { index: number; sub_type: "url" | "quick_reply" | "copy_code"; value: string }[];
   rendered?: Record<string, string>;
@@ -211,7 +212,8 @@ export const conversationsApi = {
   attach: (
     id: string,
     file: File,
-    extra: { caption?: string; reply_to?: string; send_at?: string },
+    /** template: the JSON of a template send whose media header is this file. */
+    extra: { caption?: string; reply_to?: string; send_at?: string; template?: string },
     onProgress: (f: number) => void,
     signal?: AbortSignal,
   ) => {

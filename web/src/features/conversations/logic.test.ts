@@ -6,6 +6,8 @@ import {
   cannedVariables,
   dayKey,
   formatRemaining,
+  headerFileProblem,
+  headerLinkOk,
   initials,
   insertCanned,
   isScheduled,
@@ -14,7 +16,8 @@ import {
   tickFor,
   windowAt,
 } from "./logic";
-import { backoffMs, keysFor } from "../../app/live";
+import { applyEvent, backoffMs, keysFor } from "../../app/live";
+import { QueryClient, QueryObserver } from "@tanstack/react-query";
 
 const msg = (over: Partial<Message>): Message => ({
   id: "m",
@@ -233,5 +236,50 @@ describe("initials", () => {
     expect(initials("Ana Maria Souza")).toBe("AS");
     expect(initials("bruno")).toBe("B");
     expect(initials("  ")).toBe("?");
+  });
+});
+
+describe("template media headers", () => {
+  it("takes what WhatsApp takes, and says why not", () => {
+    expect(headerFileProblem("IMAGE", { type: "image/png", size: 1000 })).toBe("");
+    expect(headerFileProblem("IMAGE", { type: "image/gif", size: 1000 })).toBe("wrong_type");
+    expect(headerFileProblem("IMAGE", { type: "application/pdf", size: 1000 })).toBe("wrong_type");
+    expect(headerFileProblem("IMAGE", { type: "image/jpeg", size: 5 * 1024 * 1024 + 1 })).toBe("too_large");
+    expect(headerFileProblem("IMAGE", { type: "image/png", size: 0 })).toBe("empty");
+    expect(headerFileProblem("VIDEO", { type: "video/mp4", size: 16 * 1024 * 1024 })).toBe("");
+    expect(headerFileProblem("DOCUMENT", { type: "application/pdf", size: 50 * 1024 * 1024 })).toBe("");
+    expect(headerFileProblem("DOCUMENT", { type: "image/png", size: 10 })).toBe("wrong_type");
+    expect(headerFileProblem("DOCUMENT", { type: "", size: 10 })).toBe("");
+  });
+  it("wants an https link", () => {
+    expect(headerLinkOk("https://example.com/cardapio.png")).toBe(true);
+    expect(headerLinkOk("http://example.com/cardapio.png")).toBe(false);
+    expect(headerLinkOk("cardapio.png")).toBe(false);
+  });
+});
+
+describe("live events", () => {
+  it("loads a conversation again when a message arrives during its first load", async () => {
+    const qc = new QueryClient();
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const obs = new QueryObserver(qc, {
+      queryKey: ["messages", "c1"],
+      queryFn: async () => {
+        calls++;
+        if (calls === 1) await gate; // read before the message was stored
+        return calls;
+      },
+    });
+    const unsubscribe = obs.subscribe(() => {});
+    await new Promise((r) => setTimeout(r, 0));
+    applyEvent(qc, { type: "message.created", data: { conversation_id: "c1", message_id: "m", direction: "inbound" } });
+    release();
+    for (let i = 0; i < 50 && qc.getQueryData(["messages", "c1"]) !== 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toBe(2);
+    expect(qc.getQueryData(["messages", "c1"])).toBe(2);
+    unsubscribe();
+    qc.clear();
   });
 });

@@ -222,3 +222,46 @@ export function toLocalInput(d: Date): string {
 export function mapLink(lat: number, lng: number): string {
   return `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lng}#map=17/${lat}/${lng}`;
 }
+
+/** A template's media header, as the send picker takes it. */
+export type MediaHeader = "IMAGE" | "VIDEO" | "DOCUMENT";
+
+/** What WhatsApp accepts in a template's media header: the file types and the largest size. */
+export const HEADER_MEDIA: Record<MediaHeader, { accept: string[]; maxBytes: number }> = {
+  IMAGE: { accept: ["image/jpeg", "image/png"], maxBytes: 5 * 1024 * 1024 },
+  VIDEO: { accept: ["video/mp4", "video/3gpp"], maxBytes: 16 * 1024 * 1024 },
+  DOCUMENT: {
+    accept: [
+      "application/pdf",
+      "text/plain",
+      "application/msword",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.ms-excel",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.ms-powerpoint",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ],
+    maxBytes: 100 * 1024 * 1024,
+  },
+};
+
+/** Why a file cannot be a template's media header, or "" when it can: checked before the upload spends time. */
+export function headerFileProblem(format: MediaHeader, file: { type: string; size: number }): "" | "wrong_type" | "too_large" | "empty" {
+  const rule = HEADER_MEDIA[format];
+  const type = file.type.split(";")[0]!.trim().toLowerCase();
+  // A type the browser does not know is left to the server, which reads the name and the bytes.
+  if (type && !rule.accept.includes(type)) return "wrong_type";
+  if (file.size === 0) return "empty";
+  if (file.size > rule.maxBytes) return "too_large";
+  return "";
+}
+
+/** A link WhatsApp can fetch a header from: https only. */
+export function headerLinkOk(link: string): boolean {
+  try {
+    const u = new URL(link.trim());
+    return u.protocol === "https:" && Boolean(u.hostname);
+  } catch {
+    return false;
+  }
+}

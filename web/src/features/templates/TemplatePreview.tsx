@@ -18,7 +18,7 @@ export function Formatted({ text }: { text: string }) {
 }
 
 /** The template as the customer will see it, with the example values in place. */
-export function TemplatePreview({ d, mediaName }: { d: Draft; mediaName?: string }) {
+export function TemplatePreview({ d, mediaName, mediaUrl }: { d: Draft; mediaName?: string; mediaUrl?: string }) {
   const { t } = useTranslation();
   const headerVars = d.headerText.match(/\{\{\s*([^{}\s]*)\s*\}\}/)?.[1];
   const MediaIcon = d.headerFormat === "IMAGE" ? ImageIcon : d.headerFormat === "VIDEO" ? Video : FileText;
@@ -31,7 +31,11 @@ export function TemplatePreview({ d, mediaName }: { d: Draft; mediaName?: string
           {d.headerFormat === "TEXT" && d.headerText && (
             <p className="font-semibold break-words">{fill(d.headerText, headerVars ? { [headerVars]: d.headerExample } : {})}</p>
           )}
-          {d.headerFormat !== "NONE" && d.headerFormat !== "TEXT" && (
+          {d.headerFormat === "IMAGE" && mediaUrl ? (
+            // The picture chosen for this send (a local blob: URL), as the customer will see it.
+            <img src={mediaUrl} alt={mediaName ?? ""} className="max-h-40 w-full rounded-md bg-black/10 object-cover" data-testid="preview-header-image" />
+          ) : null}
+          {d.headerFormat !== "NONE" && d.headerFormat !== "TEXT" && !(d.headerFormat === "IMAGE" && mediaUrl) && (
             <div className="flex h-32 flex-col items-center justify-center gap-1 rounded-md bg-black/10 text-muted-foreground dark:bg-white/10">
               <MediaIcon className="h-8 w-8" aria-hidden />
               <span className="max-w-full truncate px-2 text-xs">{mediaName || t(`templates.header_format.${d.headerFormat}`)}</span>
