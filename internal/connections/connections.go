@@ -609,6 +609,11 @@ func (s *Service) SetStatus(ctx context.Context, q db.Querier, companyID, id, st
 	_, err := q.Exec(ctx, `UPDATE connections SET status = ?, status_reason = ?, updated_at = ?
 		WHERE company_id = ? AND id = ? AND status <> 'disabled'`, status, reason, db.Now(), companyID, id)
 	s.forget(id)
+	if tx, ok := q.(*db.Tx); ok {
+		// A read between the forget and the commit would cache the old
+		// status again (for cacheTTL): forget once more when it is in.
+		tx.AfterCommit(func() { s.forget(id) })
+	}
 	if err != nil {
 		return fmt.Errorf("connection status: %w", err)
 	}

@@ -18,10 +18,10 @@ import (
 // records the marketing opt-out or holds the number, as the table says.
 func TestCampaignMetaErrorActions(t *testing.T) {
 	const (
-		retried   = "retried: sent on the second try"
-		waits     = "waits: tried again after the provider's hint"
-		failed    = "failed: never tried again"
-		optOut    = "failed, and the marketing opt-out is recorded"
+		retried = "retried: sent on the second try"
+		waits   = "waits: tried again after the provider's hint"
+		failed  = "failed: never tried again"
+		optOut  = "failed, and the marketing opt-out is recorded"
 	)
 	cases := []struct {
 		code   int

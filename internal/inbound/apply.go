@@ -28,6 +28,41 @@ type applier struct {
 	conn    connections.Resolved
 	company companies.Company
 	pubs    []realtime.Event
+	// reports collects delivery reports for the batch to apply together
+	// (nil: each is applied at once).
+	reports *[]report
+}
+
+// flushReportsTo applies the delivery reports collected so far in the
+// batch when one of them may concern the person (or names nobody).
+func (a *applier) flushReportsTo(ctx context.Context, person string) error {
+	if a.reports == nil || len(*a.reports) == 0 {
+		return nil
+	}
+	who := digitsOf(person)
+	concerned := who == ""
+	for _, r := range *a.reports {
+		if to := digitsOf(r.s.RecipientID); to == "" || to == who {
+			concerned = true
+			break
+		}
+	}
+	if !concerned {
+		return nil
+	}
+	err := applyReports(ctx, a.tx, *a.reports)
+	*a.reports = (*a.reports)[:0]
+	return err
+}
+
+// digitsOf keeps a phone number's or WhatsApp id's digits.
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 func (a *applier) publish(typ string, data any) {
@@ -35,6 +70,14 @@ func (a *applier) publish(typ string, data any) {
 }
 
 func (a *applier) batch(ctx context.Context, b channel.Batch) error {
+	for _, m := range b.Messages {
+		// A reply marks its campaign recipient replied, a keyword changes
+		// consent: what was reported to that person before it is applied
+		// first.
+		if err := a.flushReportsTo(ctx, m.From); err != nil {
+			return err
+		}
+	}
 	for _, m := range b.Messages {
 		if err := a.message(ctx, m); err != nil {
 			return fmt.Errorf("message %s: %w", m.ProviderID, err)
@@ -53,6 +96,11 @@ func (a *applier) batch(ctx context.Context, b channel.Batch) error {
 			return fmt.Errorf("template %s: %w", t.Name, err)
 		}
 		a.publish("template.status", map[string]any{"connection_id": a.conn.ID, "name": t.Name, "language": t.Language, "event": t.Event})
+	}
+	for _, pref := range b.Preferences {
+		if err := a.flushReportsTo(ctx, pref.From); err != nil { // 131050 stops and preferences stay in order
+			return err
+		}
 	}
 	for _, pref := range b.Preferences {
 		if err := a.preference(ctx, pref); err != nil {
@@ -214,6 +262,10 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		reason = firstNonEmpty(s.Errors[0].Details, s.Errors[0].Message, s.Errors[0].Title)
 	}
 	t := at(s.Timestamp)
+	if a.reports != nil {
+		*a.reports = append(*a.reports, report{a: a, s: s, code: code, reason: reason, at: t})
+		return nil
+	}
 	// The report is recorded with the message it matches, if any; a copy of
 	// a report already recorded collides and returns no row.
 	var match sql.NullString
@@ -232,14 +284,8 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		// (see ApplyUnmatched) and look again. One of the two always sees
 		// the other's commit; a report that finds its message at once
 		// needs no turn.
-		if err := db.LockKey(ctx, a.tx, reportKey(a.conn.ID, s.ProviderID)); err != nil {
-			return fmt.Errorf("lock report: %w", err)
-		}
-		err := a.tx.QueryRow(ctx, `UPDATE message_statuses SET message_id = (SELECT id FROM messages WHERE connection_id = ? AND provider_message_id = ? AND direction = 'outbound')
-			WHERE connection_id = ? AND provider_message_id = ? AND status = ? RETURNING message_id`,
-			a.conn.ID, s.ProviderID, a.conn.ID, s.ProviderID, s.Status).Scan(&match)
-		if err != nil {
-			return fmt.Errorf("match status: %w", err)
+		if match, err = rematch(ctx, a.tx, a.conn.ID, s.ProviderID, s.Status); err != nil {
+			return err
 		}
 		if !match.Valid {
 			return nil // kept unmatched until the outbox records this id

@@ -214,19 +214,30 @@ func (p *Processor) process(ctx context.Context, careful bool) (int, error) {
 			events  []realtime.Event
 		}
 		var pubs []published
+		var appliers []*applier
+		var reports []report // the batch's delivery reports, applied together
 		done := make([]any, 0, len(evs))
 		for _, e := range evs {
-			evs, err := p.applyEvent(ctx, tx, e, cache)
+			a, err := p.applyEvent(ctx, tx, e, cache, &reports)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
 				return fmt.Errorf("%w: %v", errCareful, err)
 			}
-			if len(evs) > 0 {
-				pubs = append(pubs, published{e.companyID, evs})
-			}
+			appliers = append(appliers, a)
 			done = append(done, e.id)
+		}
+		if err := applyReports(ctx, tx, reports); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("%w: %v", errCareful, err)
+		}
+		for _, a := range appliers {
+			if len(a.pubs) > 0 {
+				pubs = append(pubs, published{a.company.ID, a.pubs})
+			}
 		}
 		if len(done) > 0 {
 			args := append([]any{db.Now()}, done...)
@@ -253,7 +264,7 @@ func (p *Processor) processOne(ctx context.Context, tx *db.Tx, e eventRow, cache
 	if _, err := tx.Exec(ctx, `SAVEPOINT event`); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	pubs, applyErr := p.applyEvent(ctx, tx, e, cache)
+	a, applyErr := p.applyEvent(ctx, tx, e, cache, nil)
 	if applyErr != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -280,7 +291,7 @@ func (p *Processor) processOne(ctx context.Context, tx *db.Tx, e eventRow, cache
 		db.Now(), e.id); err != nil {
 		return err
 	}
-	if len(pubs) > 0 {
+	if pubs := a.pubs; len(pubs) > 0 {
 		company := e.companyID
 		tx.AfterCommit(func() {
 			for _, ev := range pubs {
@@ -294,7 +305,9 @@ func (p *Processor) processOne(ctx context.Context, tx *db.Tx, e eventRow, cache
 // errBadEvent marks problems of the event itself, not of the database.
 var errBadEvent = errors.New("bad event")
 
-func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache map[string]companies.Company) ([]realtime.Event, error) {
+// applyEvent applies one event's batches; reports, when not nil, collects
+// its delivery reports for the caller to apply with the rest of the batch.
+func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache map[string]companies.Company, reports *[]report) (*applier, error) {
 	parse := p.Parsers[e.source]
 	if parse == nil {
 		return nil, fmt.Errorf("%w: no parser for source %q", errBadEvent, e.source)
@@ -314,7 +327,7 @@ func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache
 		}
 		cache[e.companyID] = co
 	}
-	a := applier{p: p, tx: tx, conn: conn, company: co}
+	a := &applier{p: p, tx: tx, conn: conn, company: co, reports: reports}
 	for _, b := range batches {
 		if conn.Type == channel.WhatsAppCloud && b.PhoneNumberID != "" && b.PhoneNumberID != conn.Settings().PhoneNumberID {
 			continue
@@ -323,5 +336,5 @@ func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache
 			return nil, err
 		}
 	}
-	return a.pubs, nil
+	return a, nil
 }

@@ -11,8 +11,10 @@ import (
 	"math/rand/v2"
 	"mime"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -169,10 +171,16 @@ type dispatcher struct {
 	// signals each flush's end (see waitBacklog).
 	writing  int
 	flushedC chan struct{}
-	// handed are the messages given to calls since they were fetched: a
-	// fetch can return one whose claim has not committed yet, and it must
-	// not take a second turn of the pace. Only the pacing loop touches it.
-	handed map[string]bool
+	// handed are the messages given to calls since they were fetched, with
+	// their attempts then: a fetch can return one whose claim has not
+	// committed yet, and it must not take a second turn of the pace. A row
+	// back in the queue with more attempts (a refusal that holds it for
+	// later) is a new turn. Only the pacing loop touches it.
+	handed map[string]int
+	// held stops sending from the moment a provider says the connection's
+	// credentials no longer work until that is recorded (the connection
+	// then reads needs_attention): no more calls with a dead token.
+	held atomic.Bool
 }
 
 // inFlight is how many provider calls a connection may have open at once:
@@ -205,7 +213,7 @@ func (d *dispatcher) waitBacklog(ctx context.Context) error {
 
 func newDispatcher(o *Outbox, connID string) *dispatcher {
 	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		slots: make(chan struct{}, inFlight), handed: map[string]bool{}, flushedC: make(chan struct{}, 1)}
+		slots: make(chan struct{}, inFlight), handed: map[string]int{}, flushedC: make(chan struct{}, 1)}
 }
 
 func (d *dispatcher) wake() {
@@ -333,7 +341,7 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	if err != nil {
 		return nil, err
 	}
-	if conn.Status != connections.Active {
+	if conn.Status != connections.Active || d.held.Load() {
 		d.idle(ctx, idleWait)
 		return nil, nil
 	}
@@ -365,7 +373,7 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	}
 	j := queue[0]
 	queue = queue[1:]
-	d.handed[j.id] = true
+	d.handed[j.id] = j.attempts
 	select {
 	case d.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -538,7 +546,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 		return nil, 0, fmt.Errorf("next messages: %w", err)
 	}
 	var out []*job
-	handed := map[string]bool{}
+	handed := map[string]int{}
 	for rows.Next() {
 		var j job
 		var content string
@@ -546,8 +554,8 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 			rows.Close()
 			return nil, 0, err
 		}
-		if d.handed[j.id] {
-			handed[j.id] = true // still being claimed: not again
+		if n, ok := d.handed[j.id]; ok && n == j.attempts {
+			handed[j.id] = n // still being claimed: not again
 			continue
 		}
 		if err := json.Unmarshal([]byte(content), &j.out); err != nil {
@@ -608,6 +616,7 @@ func (d *dispatcher) outcome(j *job, pid string, err error) result {
 	case ce.Class == channel.NeedsAttention:
 		// Not the message's fault: it waits until the connection is fixed.
 		r.status, r.sendAt, r.attention = channel.StatusQueued, now, ce.Meaning
+		d.held.Store(true)
 	case ce.Class.Retryable() && attempts < maxAttempts:
 		wait := d.o.RetryBase << min(attempts-1, 8)
 		if ce.Class == channel.BackOffRecipient {
@@ -664,7 +673,11 @@ func (d *dispatcher) flush(ctx context.Context) error {
 			}
 			pubs = append(pubs, p...)
 		}
+		attention := slices.ContainsFunc(pending, func(r result) bool { return r.attention != "" })
 		tx.AfterCommit(func() {
+			if attention {
+				d.held.Store(false) // the connection now says needs_attention itself
+			}
 			for _, p := range pubs {
 				d.o.hub.Publish(p.company, p.ev)
 			}
