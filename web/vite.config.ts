@@ -23,7 +23,7 @@ export default defineConfig({
           groups: [
             {
               name: "recharts",
-              test: /node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|@reduxjs|react-redux|redux|redux-thunk|reselect|immer|decimal\.js-light|es-toolkit|eventemitter3|internmap|tiny-invariant)[\\/]/,
+              test: /node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|@reduxjs|react-redux|redux|redux-thunk|reselect|immer|decimal\.js-light|es-toolkit|eventemitter3|internmap|tiny-invariant|clsx|react-is)[\\/]|use-sync-external-store[\\/](with-selector|shim[\\/]with-selector|cjs[\\/]use-sync-external-store-(shim[\\/])?with-selector)|[\\/]features[\\/]dashboard[\\/]Charts\.tsx$/,
             },
           ],
         },

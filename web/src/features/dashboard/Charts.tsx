@@ -34,7 +34,7 @@ export function TrafficChart({ days, channels }: { days: DashboardDay[]; channel
           labelFormatter={(d) => shortDay(String(d), i18n.language)}
           formatter={(v) => nf.format(Number(v))}
         />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
         {channels.map((c, i) => (
           <Bar
             key={`sent:${c}`}

@@ -32,7 +32,7 @@ function PeriodPicker({ f, today, onChange }: { f: Filters; today: string; onCha
   const { t } = useTranslation();
   return (
     <div className="flex flex-col gap-2">
-      <div role="group" aria-label={t("dashboard.period.label")} className="flex flex-wrap gap-1 rounded-lg bg-muted p-1">
+      <div role="group" aria-label={t("dashboard.period.label")} className="flex w-fit max-w-full flex-wrap gap-1 rounded-lg bg-muted p-1">
         {PRESETS.map((p) => (
           <button
             key={p}
@@ -358,7 +358,7 @@ export function DashboardPage() {
 
   return (
     <div className="flex flex-col gap-6">
-      <div className="flex flex-col gap-4 lg:flex-row lg:items-start lg:justify-between">
+      <div className="flex flex-col gap-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">{t("nav.dashboard")}</h1>
           <p className="mt-1 text-sm text-muted-foreground">
@@ -366,9 +366,9 @@ export function DashboardPage() {
           </p>
         </div>
         {connections.length > 0 && (
-          <div className="flex flex-col gap-3 sm:flex-row sm:items-start">
+          <div className="flex flex-col gap-3 md:flex-row md:flex-wrap md:items-start">
             <PeriodPicker f={f} today={today} onChange={change} />
-            <div className="flex flex-col gap-1 sm:w-56">
+            <div className="flex flex-col gap-1 md:w-64">
               <Label htmlFor="dash-connection" className="sr-only">
                 {t("dashboard.connection")}
               </Label>
