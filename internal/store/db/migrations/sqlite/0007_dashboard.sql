@@ -1,9 +1,12 @@
 -- 0007: the dashboard reads a company's period in index order instead of
 -- scanning whole tables (internal/dashboard; measured in docs/BENCHMARKS.md).
 
--- Messages of a period, counted per connection, direction and status: the
--- index holds every column those counts read, so they never touch the rows.
-CREATE INDEX messages_dashboard ON messages (company_id, created_at, connection_id, direction, status);
+-- Messages of a connection in a period, counted by direction and status:
+-- the index holds every column those counts read, so they never touch the
+-- rows.
+CREATE INDEX messages_dashboard ON messages (company_id, connection_id, created_at, direction, status);
+-- Failures by code read the failed messages only.
+CREATE INDEX messages_failed ON messages (company_id, created_at, connection_id, error_code) WHERE status = 'failed';
 -- Conversations opened in a period (first response) and resolved in it
 -- (resolution time).
 CREATE INDEX conversations_created ON conversations (company_id, created_at);
