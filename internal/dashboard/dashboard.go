@@ -272,34 +272,47 @@ func (s *Service) Get(ctx context.Context, companyID string, q Query) (Dashboard
 	for i, day := range days {
 		d.Days[i] = Day{Date: day.date, Sent: map[string]int{}, Received: map[string]int{}}
 	}
-	if err := s.traffic(ctx, companyID, q.ConnectionID, days, types, &d); err != nil {
-		return d, err
-	}
-	if err := s.optOuts(ctx, companyID, days, &d); err != nil {
-		return d, err
-	}
-	if d.Failures, err = s.failures(ctx, companyID, q.ConnectionID, days); err != nil {
-		return d, err
-	}
-	if d.Conversations, err = s.active(ctx, companyID, q.ConnectionID); err != nil {
-		return d, err
-	}
+	// Each part's time is logged, so that a slow dashboard says which of
+	// its queries to look at.
 	start, end := days[0].lo, days[len(days)-1].hi
-	if d.FirstResponse, err = s.firstResponse(ctx, companyID, q.ConnectionID, start, end); err != nil {
-		return d, err
+	took := make([]any, 0, 16)
+	part := func(name string, f func() error) error {
+		t0 := time.Now()
+		err := f()
+		took = append(took, name+"_ms", time.Since(t0).Milliseconds())
+		return err
 	}
-	if d.Resolution, err = s.resolution(ctx, companyID, q.ConnectionID, start, end); err != nil {
-		return d, err
-	}
-	running, err := s.campaigns.Running(ctx, companyID)
-	if err != nil {
-		return d, err
-	}
-	for _, c := range running {
-		if q.ConnectionID == "" || slices.Contains(c.ConnectionIDs, q.ConnectionID) {
-			d.Campaigns = append(d.Campaigns, c)
+	for _, p := range []struct {
+		name string
+		f    func() error
+	}{
+		{"traffic", func() error { return s.traffic(ctx, companyID, q.ConnectionID, days, types, &d) }},
+		{"opt_outs", func() error { return s.optOuts(ctx, companyID, days, &d) }},
+		{"failures", func() (err error) { d.Failures, err = s.failures(ctx, companyID, q.ConnectionID, days); return err }},
+		{"active", func() (err error) { d.Conversations, err = s.active(ctx, companyID, q.ConnectionID); return err }},
+		{"first_response", func() (err error) {
+			d.FirstResponse, err = s.firstResponse(ctx, companyID, q.ConnectionID, start, end)
+			return err
+		}},
+		{"resolution", func() (err error) {
+			d.Resolution, err = s.resolution(ctx, companyID, q.ConnectionID, start, end)
+			return err
+		}},
+		{"campaigns", func() error {
+			running, err := s.campaigns.Running(ctx, companyID)
+			for _, c := range running {
+				if q.ConnectionID == "" || slices.Contains(c.ConnectionIDs, q.ConnectionID) {
+					d.Campaigns = append(d.Campaigns, c)
+				}
+			}
+			return err
+		}},
+	} {
+		if err := part(p.name, p.f); err != nil {
+			return d, err
 		}
 	}
+	s.logger.Debug("dashboard computed", append([]any{"company_id", companyID, "days", len(days)}, took...)...)
 	if t := d.Totals; t.Sent > 0 {
 		dr, rr := float64(t.Delivered)/float64(t.Sent), float64(t.Read)/float64(t.Sent)
 		d.DeliveryRate, d.ReadRate = &dr, &rr
