@@ -348,10 +348,10 @@ export function DashboardPage() {
     [refresh],
   );
 
-  const change = (next: Partial<Filters>) => {
-    const merged = { ...f, ...next };
-    setParams(paramsFor(merged), { replace: true });
-  };
+  // From the URL as it is now, not as this render saw it: two quick edits
+  // (the two dates) must not undo each other.
+  const change = (next: Partial<Filters>) =>
+    setParams((prev) => paramsFor({ ...filtersFrom(prev, today), ...next }), { replace: true });
   const connections = conns.data?.data ?? [];
   const sim = connections.find((c) => c.type === "simulator");
   const d = dash.data;
