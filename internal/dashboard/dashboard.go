@@ -567,10 +567,11 @@ type sample struct {
 	d                  time.Duration
 }
 
-// firstResponse measures the conversations opened in [start, end): the
-// contact's first message is found by the (conversation_id, id) index, and
-// so is the first agent message after it, each a short walk from the
-// start of the conversation's messages.
+// firstResponse measures the conversations opened in [start, end) that the
+// contact wrote in (last_inbound_at: a campaign's unanswered conversations
+// cost nothing): the contact's first message is found by the
+// (conversation_id, id) index, and so is the first agent message after it,
+// each a short walk from the start of the conversation's messages.
 func (s *Service) firstResponse(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
 	filter := ""
 	args := []any{companyID, start, end}
@@ -589,7 +590,7 @@ func (s *Service) firstResponse(ctx context.Context, companyID, connID string, s
                        (SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound'
                          ORDER BY m.id LIMIT 1) AS first_id
                   FROM conversations c
-                 WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ?` + filter + `) x
+                 WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.last_inbound_at IS NOT NULL` + filter + `) x
          WHERE x.first_id IS NOT NULL) y
   JOIN messages f ON f.id = y.first_id
   JOIN messages r ON r.id = y.reply_id

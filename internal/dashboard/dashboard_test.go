@@ -138,6 +138,9 @@ func setup(t *testing.T, d *db.DB) fixture {
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, ids.New(), company, conv, contact, conn, m.dir, m.typ, m.status, m.source, author, m.code, at(m.created))
 		time.Sleep(time.Millisecond) // ids of one millisecond need not sort
 	}
+	// As the inbound path keeps it: when the contact last wrote.
+	exec(`UPDATE conversations SET last_inbound_at = (SELECT max(m.created_at) FROM messages m
+		WHERE m.conversation_id = conversations.id AND m.direction = 'inbound')`)
 	for _, c := range []struct{ company, contact, action, created string }{
 		{f.company, "c1", "opt_out", "2026-11-24T02:59:59Z"}, // 23 Nov local
 		{f.company, "c1", "opt_out", "2026-11-24T03:00:00Z"}, // 24 Nov
