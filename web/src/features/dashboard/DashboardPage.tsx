@@ -110,7 +110,14 @@ function Kpis({ d }: { d: Dashboard }) {
         testId="kpi-sent"
         label={t("dashboard.kpi.sent")}
         value={nf.format(d.totals.sent)}
-        detail={d.totals.waiting ? t("dashboard.kpi.waiting", { n: nf.format(d.totals.waiting) }) : undefined}
+        detail={
+          [
+            d.totals.waiting ? t("dashboard.kpi.waiting", { n: nf.format(d.totals.waiting) }) : "",
+            d.totals.failed ? t("dashboard.kpi.failed", { count: d.totals.failed, n: nf.format(d.totals.failed) }) : "",
+          ]
+            .filter(Boolean)
+            .join(" · ") || undefined
+        }
       />
       <Kpi testId="kpi-received" label={t("dashboard.kpi.received")} value={nf.format(d.totals.received)} />
       <Kpi
@@ -147,7 +154,7 @@ function Kpis({ d }: { d: Dashboard }) {
         testId="kpi-opt-outs"
         label={t("dashboard.kpi.opt_outs")}
         value={nf.format(d.totals.opt_outs)}
-        detail={d.totals.failed ? t("dashboard.kpi.failed", { count: d.totals.failed, n: nf.format(d.totals.failed) }) : undefined}
+        detail={t("dashboard.kpi.opt_outs_detail")}
       />
     </div>
   );
