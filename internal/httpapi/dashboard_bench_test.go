@@ -177,9 +177,13 @@ func benchDashboard(b *testing.B, d *db.DB, total, queries int) {
 	day := func(t time.Time) string { return t.Format("2006-01-02") }
 	pages := []benchPage{
 		{"today", func(int) string { return "/api/v1/dashboard?from=" + day(today) + "&to=" + day(today) }},
-		{"7_days", func(int) string { return "/api/v1/dashboard?from=" + day(today.AddDate(0, 0, -6)) + "&to=" + day(today) }},
+		{"7_days", func(int) string {
+			return "/api/v1/dashboard?from=" + day(today.AddDate(0, 0, -6)) + "&to=" + day(today)
+		}},
 		{"30_days", func(int) string { return "/api/v1/dashboard?from=" + day(last30) + "&to=" + day(today) }},
-		{"90_days", func(int) string { return "/api/v1/dashboard?from=" + day(today.AddDate(0, 0, -89)) + "&to=" + day(today) }},
+		{"90_days", func(int) string {
+			return "/api/v1/dashboard?from=" + day(today.AddDate(0, 0, -89)) + "&to=" + day(today)
+		}},
 		{"30_days_connection", func(int) string {
 			return "/api/v1/dashboard?" + url.Values{"from": {day(last30)}, "to": {day(today)}, "connection_id": {conns[1]}}.Encode()
 		}},
