@@ -345,8 +345,12 @@ export function DashboardPage() {
   });
   useCampaignEvents();
   // Messages and conversations change the figures: refresh at most every
-  // five seconds however busy the feed is.
-  const refresh = useMemo(() => throttle(() => void qc.invalidateQueries({ queryKey: dashboardKeys.all }), 5000), [qc]);
+  // five seconds however busy the feed is, and never restart a refresh
+  // still running (a long period at a large volume takes a while).
+  const refresh = useMemo(
+    () => throttle(() => void qc.invalidateQueries({ queryKey: dashboardKeys.all }, { cancelRefetch: false }), 5000),
+    [qc],
+  );
   useEffect(
     () =>
       onLiveEvent((ev) => {
