@@ -11,6 +11,24 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     chunkSizeWarningLimit: 700,
+    rolldownOptions: {
+      output: {
+        // Recharts and the libraries only it uses get a chunk of their own,
+        // loaded with the dashboard's charts (features/dashboard/Charts.tsx),
+        // never with the first screen.
+        codeSplitting: {
+          // Otherwise the group pulls in what its modules import (React),
+          // and the first screen would wait for the whole chunk.
+          includeDependenciesRecursively: false,
+          groups: [
+            {
+              name: "recharts",
+              test: /node_modules[\\/](recharts|d3-[a-z-]+|victory-vendor|@reduxjs|react-redux|redux|redux-thunk|reselect|immer|decimal\.js-light|es-toolkit|eventemitter3|internmap|tiny-invariant|clsx|react-is)[\\/]|use-sync-external-store[\\/](with-selector|shim[\\/]with-selector|cjs[\\/]use-sync-external-store-(shim[\\/])?with-selector)|[\\/]features[\\/]dashboard[\\/]Charts\.tsx$/,
+            },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

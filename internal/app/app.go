@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/masteria/masteria/internal/campaigns"
 	"github.com/masteria/masteria/internal/canned"
+	"github.com/masteria/masteria/internal/dashboard"
 	"github.com/masteria/masteria/internal/labels"
 	"github.com/masteria/masteria/internal/teams"
 	"io/fs"
@@ -64,6 +65,7 @@ type App struct {
 	Labels        *labels.Service
 	Canned        *canned.Service
 	Campaigns     *campaigns.Service
+	Dashboard     *dashboard.Service
 	Templates     *templates.Service
 	Media         *media.Service
 	Hub           *realtime.Hub
@@ -194,12 +196,13 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	}
 	a.Teams, a.Labels, a.Canned = teams.NewService(d), labels.NewService(d), canned.NewService(d)
 	a.Campaigns = campaigns.NewService(d, a.Connections, a.Contacts, a.Outbox, a.Hub, logger)
+	a.Dashboard = dashboard.NewService(d, a.Campaigns, logger)
 	a.Contacts.Progress = func(companyID, importID, status string) {
 		a.Hub.Publish(companyID, realtime.Event{Type: "import.progress", Data: map[string]any{"import_id": importID, "status": status}})
 	}
 	a.HTTP = httpapi.New(httpapi.Deps{DB: d, Auth: a.Auth, Companies: a.Companies, Contacts: a.Contacts, Connections: a.Connections,
 		Conversations: a.Conversations, Intake: a.Intake, Inbound: a.Inbound, Templates: a.Templates, Media: a.Media, Adapters: a.Adapters, Outbox: a.Outbox, Hub: a.Hub,
-		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned, Campaigns: a.Campaigns},
+		Teams: a.Teams, Labels: a.Labels, Canned: a.Canned, Campaigns: a.Campaigns, Dashboard: a.Dashboard},
 		logger, httpapi.Options{PublicURL: cfg.PublicURL, Version: opts.Version, UI: opts.UI, TrustedProxies: cfg.TrustedProxies,
 			CompanyRate: opts.HTTP.CompanyRate, CompanyBurst: opts.HTTP.CompanyBurst, KeyRate: opts.HTTP.KeyRate, KeyBurst: opts.HTTP.KeyBurst})
 	return a, nil

@@ -274,6 +274,34 @@ func (s *Service) List(ctx context.Context, companyID string) ([]Campaign, error
 	return out, nil
 }
 
+// Running returns a company's campaigns that are sending now, oldest first,
+// with their stats: what the dashboard follows live.
+func (s *Service) Running(ctx context.Context, companyID string) ([]Campaign, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM campaigns WHERE company_id = ? AND status = 'running' ORDER BY id LIMIT 100`, companyID)
+	if err != nil {
+		return nil, fmt.Errorf("running campaigns: %w", err)
+	}
+	out := []Campaign{}
+	for rows.Next() {
+		c, err := scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("running campaigns: %w", err)
+	}
+	for i := range out {
+		if out[i].Stats, err = stats(ctx, s.db, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // add counts n recipients of a status.
 func (st *Stats) add(status string, n int) {
 	st.Total += n

@@ -67,7 +67,10 @@ var ourMeanings = map[string]string{
 	"window_closed":    "The 24-hour window was closed; only templates may be sent.",
 }
 
-func meaning(code string) string {
+// Meaning explains a failure or skip code for people: Masteria's own codes
+// first, then Meta's table. Exported so that every report grouping failures
+// by code (the dashboard too) explains them in the same words.
+func Meaning(code string) string {
 	if m, ok := ourMeanings[code]; ok {
 		return m
 	}
@@ -111,7 +114,7 @@ func (s *Service) Report(ctx context.Context, companyID, id string) (Report, err
 				rows.Close()
 				return r, err
 			}
-			f.Meaning = meaning(f.Code)
+			f.Meaning = Meaning(f.Code)
 			*g.dst = append(*g.dst, f)
 		}
 		rows.Close()

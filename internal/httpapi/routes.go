@@ -166,6 +166,7 @@ func (s *Server) Routes() []Route {
 		{"DELETE", "/api/v1/canned-responses/{id}", Agent, false, s.deleteCanned},
 		{"GET", "/api/v1/messages/{id}/media", Agent, false, s.messageMedia},
 
+		{"GET", "/api/v1/dashboard", Agent, false, s.getDashboard},
 		{"GET", "/api/v1/campaigns", Agent, false, s.listCampaigns},
 		{"POST", "/api/v1/campaigns", Admin, false, s.createCampaign},
 		{"POST", "/api/v1/campaigns/audience", Agent, false, s.countCampaignAudience},

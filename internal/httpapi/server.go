@@ -24,6 +24,7 @@ import (
 	"context"
 	"github.com/masteria/masteria/internal/campaigns"
 	"github.com/masteria/masteria/internal/canned"
+	"github.com/masteria/masteria/internal/dashboard"
 	"github.com/masteria/masteria/internal/labels"
 	"github.com/masteria/masteria/internal/teams"
 	"io/fs"
@@ -86,6 +87,7 @@ type Deps struct {
 	Labels        *labels.Service
 	Canned        *canned.Service
 	Campaigns     *campaigns.Service
+	Dashboard     *dashboard.Service
 }
 
 // Server holds what the handlers need.

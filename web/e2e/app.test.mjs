@@ -63,7 +63,8 @@ describe("Masteria web UI", () => {
     await page.getByRole("button", { name: "Criar conta" }).click();
     await page.waitForURL((u) => u.pathname === "/");
     await page.getByRole("heading", { name: "Painel" }).waitFor();
-    await page.getByText("ainda não está disponível nesta versão").waitFor();
+    // A new company's dashboard says what to do first.
+    await page.getByTestId("dashboard-empty").getByText("Nenhuma conexão ainda").waitFor();
     const switcher = page.getByTestId("company-switcher");
     assert.equal((await switcher.innerText()).trim(), OWNER.company);
     for (const section of ["Conversas", "Contatos", "Campanhas", "Modelos", "Automações", "IA", "Conexões", "Configurações"]) {

@@ -97,6 +97,7 @@ try {
       ["inbox-empty", "/inbox", "Nenhuma conexão ainda"],
       ["templates-empty", "/templates", "Nenhuma conexão ainda"],
       ["campaigns-empty", "/campaigns", "Nenhuma campanha ainda"],
+      ["dashboard-empty", "/", "Nenhuma conexão ainda"],
     ]) {
       if (!want(name)) continue;
       await page.goto(path);
@@ -283,6 +284,8 @@ try {
     "webhook-events-all": "/connections/webhook-events?status=all",
     "inbox-conversation": `/inbox/${conv?.id ?? ""}`,
     campaigns: "/campaigns",
+    "dashboard-30-days": "/?period=30",
+    "dashboard-simulator": `/?period=custom&from=2026-01-01&to=2026-12-31&connection=${sim.id}`,
     "campaign-new": "/campaigns/new",
     "campaign-detail": `/campaigns/${done.id}`,
     "campaign-paused": `/campaigns/${paused.id}`,

@@ -68,7 +68,7 @@ export const router = createBrowserRouter([
           {
             element: <Shell />,
             children: [
-              { index: true, element: <UpcomingPage section="dashboard" /> },
+              { index: true, lazy: async () => ({ Component: (await import("../features/dashboard/DashboardPage")).DashboardPage }) },
               ...upcoming.map((s) => ({ path: `/${s}`, element: <UpcomingPage section={s} /> })),
               { path: "/inbox", lazy: async () => ({ Component: (await import("../features/conversations/ConversationsPage")).ConversationsPage }) },
               { path: "/inbox/:id", lazy: async () => ({ Component: (await import("../features/conversations/ConversationsPage")).ConversationsPage }) },
