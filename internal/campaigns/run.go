@@ -593,7 +593,9 @@ func (f *feeder) feed(ctx context.Context, c Campaign, connID string, now time.T
 		if !ok {
 			last = now.Add(-time.Second)
 		}
-		f.allowance[key] = min(f.allowance[key]+now.Sub(last).Seconds()**c.RatePerSecond, *c.RatePerSecond)
+		// At least one message may build up, so that a rate under one per
+		// second still sends.
+		f.allowance[key] = min(f.allowance[key]+now.Sub(last).Seconds()**c.RatePerSecond, max(*c.RatePerSecond, 1))
 		f.last[key] = now
 		f.mu.Unlock()
 	}

@@ -237,3 +237,24 @@ func TestAudienceOptIn(t *testing.T) {
 		}
 	})
 }
+
+// A rate under one message per second still sends, at that pace.
+func TestCampaignSlowRate(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		e := setup(t, d)
+		e.startJobs()
+		owner, _ := e.signup("Devagar Co", "owner@devagar.example")
+		owner.must(200, "PATCH", "/api/v1/company", map[string]any{"campaigns_require_opt_in": false})
+		sim := owner.must(201, "POST", "/api/v1/connections", map[string]any{"type": "simulator", "name": "Sim",
+			"config": map[string]any{"delivery_delay_ms": 10}})["id"].(string)
+		importCSV(t, owner, contactsCSV(2, 52000001), map[string]any{"tags": []string{"devagar"}})
+		id := owner.must(201, "POST", "/api/v1/campaigns", map[string]any{"name": "Devagar", "connection_ids": []string{sim}, "rate_per_second": 0.5,
+			"audience": map[string]any{"tags": []string{"devagar"}}, "message": map[string]any{"type": "text", "text": "Oi"}})["id"].(string)
+		start := time.Now()
+		owner.must(200, "POST", "/api/v1/campaigns/"+id+"/start", nil)
+		waitCampaign(t, owner, id, "completed", 15*time.Second)
+		if took := time.Since(start); took < 1500*time.Millisecond {
+			t.Fatalf("two messages at 0.5 per second took %v", took)
+		}
+	})
+}
