@@ -22,8 +22,10 @@
 //     is the count of unread conversations on each inbox tab (mine,
 //     unassigned, all).
 //   - Search (q) matches the contact's name or number, the exact protocol,
-//     or words in the messages; it scans the company's messages, which the
-//     list's other filters keep cheap.
+//     or any part of a message's text (case folded as lower() does, accents
+//     kept, % and _ literal). Message text is found through a trigram index
+//     (migration 0007), so a q of one or two characters searches only the
+//     contact, the protocol and the last message's preview (search.go).
 //   - Any member may assign, label and resolve any conversation (as in
 //     Chatwoot): the inbox is the team's, and the audit trail is the
 //     timeline itself.
@@ -487,10 +489,6 @@ func withLabels(ctx context.Context, q db.Querier, companyID string, vs []Conver
 
 func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // rareLabel is the size up to which a label's conversations are listed
 // from the label's side.
 const rareLabel = 2000
@@ -551,10 +549,12 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 		args = append(args, q.LabelID)
 	}
 	if t := strings.TrimSpace(q.Q); t != "" {
-		like := "%" + likeEscape(strings.ToLower(t)) + "%"
-		where = append(where, `(c.search LIKE ? ESCAPE '\' OR v.protocol = ?
-			OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.id AND lower(m.text) LIKE ? ESCAPE '\'))`)
-		args = append(args, like, t, like)
+		cond, cargs, err := s.searchCondition(ctx, companyID, t)
+		if err != nil {
+			return nil, "", err
+		}
+		where = append(where, cond)
+		args = append(args, cargs...)
 	}
 	order := "v.last_message_at DESC, v.id DESC"
 	oldest := q.Sort == "oldest"
