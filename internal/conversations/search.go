@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/masteria/masteria/internal/store/db"
@@ -20,40 +21,60 @@ var searchFew = 2000
 //     index to find, and reading every message for it took seconds at a
 //     million messages; so only the conversation's own row is searched: the
 //     contact, the protocol and the last message's preview.
-//   - few matching messages (at most searchFew): the index lists them and
-//     the conversations are looked up by id and sorted, in milliseconds,
-//     however rare the match ("Pessoa 10000", or nothing at all, was 2.5 s
-//     when every conversation's messages were read).
+//   - few matching messages (at most searchFew): the index lists them, and
+//     their conversations, with those of matching contacts and protocol, are
+//     looked up by id and sorted, in milliseconds however rare the match
+//     ("Pessoa 10000", or nothing at all, took 2.5 s when every
+//     conversation's messages were read).
 //   - many (a common word, "boleto" in every fifth conversation): the list
 //     is walked in order and each conversation's messages checked, which
-//     fills a page after a few hundred conversations; the index would
+//     fills a page after a few hundred conversations, where the index would
 //     have to return every one of the many messages first.
 //
-// Counting up to searchFew+1 matches in the index picks the way; the count
-// is bounded, so it costs about what the few-matches way does.
+// Reading up to searchFew+1 matches from the index picks the way; when they
+// are few, the conversations read are the ones listed, so the index is read
+// once.
 func (s *Service) searchCondition(ctx context.Context, companyID, q string) (string, []any, error) {
 	like := db.LikeContains(q)
 	if !db.TextSearchable(q) {
 		return `(c.search LIKE ? ESCAPE '\' OR v.protocol = ? OR lower(v.last_message_text) LIKE ? ESCAPE '\')`,
 			[]any{like, q, like}, nil
 	}
-	hits, hargs := db.MessagesWithText(s.db.Dialect(), companyID, q)
-	var n int
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM (`+hits+` LIMIT ?) h`, append(hargs, searchFew+1)...).Scan(&n); err != nil {
-		return "", nil, fmt.Errorf("count search matches: %w", err)
+	d := s.db.Dialect()
+	hits, hargs := db.MessagesWithText(d, companyID, q)
+	rows, err := s.db.Query(ctx, hits+` LIMIT ?`, append(hargs, searchFew+1)...)
+	if err != nil {
+		return "", nil, fmt.Errorf("search messages: %w", err)
+	}
+	defer rows.Close()
+	n, seen, convs := 0, map[string]bool{}, []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", nil, err
+		}
+		n++
+		if !seen[id] {
+			seen[id] = true
+			convs = append(convs, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("search messages: %w", err)
 	}
 	if n <= searchFew {
-		// Every way to match gives ids; the list reads just those.
-		args := append(hargs, companyID, q, companyID, like)
-		return `v.id IN (` + hits + `
+		list, _ := json.Marshal(convs)
+		return `v.id IN (` + db.JSONStrings(d) + `
 			UNION SELECT p.id FROM conversations p WHERE p.company_id = ? AND p.protocol = ?
-			UNION SELECT k.id FROM conversations k WHERE k.contact_id IN
-				(SELECT c2.id FROM contacts c2 WHERE c2.company_id = ? AND c2.search LIKE ? ESCAPE '\'))`, args, nil
+			UNION SELECT k.id FROM conversations k WHERE k.company_id = ? AND k.contact_id IN
+				(SELECT c2.id FROM contacts c2 WHERE c2.company_id = ? AND c2.search LIKE ? ESCAPE '\'))`,
+			[]any{string(list), companyID, q, companyID, companyID, like}, nil
 	}
 	// OFFSET 0 keeps PostgreSQL from turning the EXISTS into one hashed
 	// pass over every matching message (the 0.5 s it took before); per
 	// conversation, it stops at the first match.
 	return `(c.search LIKE ? ESCAPE '\' OR v.protocol = ?
-		OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.id AND m.company_id = v.company_id AND lower(m.text) LIKE ? ESCAPE '\' LIMIT 1 OFFSET 0))`,
+		OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = v.id AND m.company_id = v.company_id
+			AND lower(m.text) LIKE ? ESCAPE '\' LIMIT 1 OFFSET 0))`,
 		[]any{like, q, like}, nil
 }

@@ -16,7 +16,7 @@ import (
 // searchFixture is two companies' conversations, written straight into
 // the store so that each case controls every text.
 type searchFixture struct {
-	t       *testing.T
+	t       testing.TB
 	d       *db.DB
 	at      time.Time
 	company map[string]string // name -> id
@@ -25,7 +25,7 @@ type searchFixture struct {
 	msg     map[string]string // message text -> id
 }
 
-func newSearchFixture(t *testing.T, d *db.DB) *searchFixture {
+func newSearchFixture(t testing.TB, d *db.DB) *searchFixture {
 	f := &searchFixture{t: t, d: d, at: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC),
 		company: map[string]string{}, conv: map[string]string{}, contact: map[string]string{}, msg: map[string]string{}}
 	for _, co := range []string{"A", "B"} {

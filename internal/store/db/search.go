@@ -49,3 +49,14 @@ func MessagesWithText(d Dialect, companyID, s string) (string, []any) {
 	phrase := `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 	return sqliteMessagesWithText, []any{phrase, companyID, LikeContains(s)}
 }
+
+// JSONStrings is a subquery listing the strings of a JSON array given as
+// its one argument: a list of any length passed as one value, so the
+// statement's text (and the prepared-statement and rewrite caches keyed by
+// it) stays the same whatever the length.
+func JSONStrings(d Dialect) string {
+	if d == Postgres {
+		return `SELECT jsonb_array_elements_text(CAST(? AS jsonb))`
+	}
+	return `SELECT value FROM json_each(?)`
+}

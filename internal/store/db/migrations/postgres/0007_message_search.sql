@@ -13,3 +13,7 @@
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE INDEX messages_text_trgm ON messages USING gin (lower(text) gin_trgm_ops);
+
+-- The contact part of the search (`search LIKE '%…%'`, also the contacts
+-- list's), from the same kind of index instead of reading every contact.
+CREATE INDEX contacts_search_trgm ON contacts USING gin (search gin_trgm_ops);
