@@ -71,15 +71,15 @@ func (f *searchFixture) add(co, name, contactName, phone, protocol string, texts
 
 // search lists company A's conversations for q, following every cursor,
 // and names them in list order.
-func (f *searchFixture) search(q string, limit int) []string {
-	f.t.Helper()
+func (f *searchFixture) search(t testing.TB, q string, limit int) []string {
+	t.Helper()
 	s := NewService(f.d, nil)
 	var names []string
 	cursor := ""
 	for range 100 {
 		page, next, err := s.List(context.Background(), f.company["A"], Query{Q: q, Limit: limit, Cursor: cursor})
 		if err != nil {
-			f.t.Fatalf("q=%q: %v", q, err)
+			t.Fatalf("q=%q: %v", q, err)
 		}
 		for _, v := range page {
 			names = append(names, f.conv[v.ID])
@@ -89,7 +89,7 @@ func (f *searchFixture) search(q string, limit int) []string {
 		}
 		cursor = next
 	}
-	f.t.Fatalf("q=%q: no last page", q)
+	t.Fatalf("q=%q: no last page", q)
 	return nil
 }
 
@@ -132,6 +132,9 @@ func TestSearchConversations(t *testing.T) {
 			{"two characters: an older message is not searched", "qu", nil},
 			{"one character: in every number", "1", []string{"maria", "carlos", "joana"}},
 			{"spaces around are trimmed", "  olet  ", []string{"joana"}},
+			{"a long query, all of it checked", "Quero trocar meu pedido 4471", []string{"joana"}},
+			{"a long query differing past the trigrams looked up", "Quero trocar meu pedido 4472", nil},
+			{"trigrams present, not in sequence", "olepod", nil},
 		}
 		for _, way := range []struct {
 			name string
@@ -142,7 +145,7 @@ func TestSearchConversations(t *testing.T) {
 				searchFew = way.few
 				for _, tt := range tests {
 					t.Run(tt.name, func(t *testing.T) {
-						if got := f.search(tt.q, 50); !slices.Equal(got, tt.want) {
+						if got := f.search(t, tt.q, 50); !slices.Equal(got, tt.want) {
 							t.Fatalf("q=%q: got %v, want %v", tt.q, got, tt.want)
 						}
 					})
@@ -158,7 +161,7 @@ func TestSearchForgetsEditedDeletedAndErasedText(t *testing.T) {
 		f.add("A", "joana", "Joana Silva", "+5511911110001", "p1", "mensagem agendada", "segunda mensagem")
 		f.add("A", "carlos", "Carlos Lima", "+5511922220002", "p2", "mensagem apagada")
 		f.add("A", "maria", "Maria Souza", "+5511933330003", "p3", "mensagem de quem pediu para ser esquecida")
-		if got := f.search("mensagem", 50); len(got) != 3 {
+		if got := f.search(t, "mensagem", 50); len(got) != 3 {
 			t.Fatalf("before: %v", got)
 		}
 		// As the outbox edits a scheduled message's text.
@@ -179,7 +182,7 @@ func TestSearchForgetsEditedDeletedAndErasedText(t *testing.T) {
 			{"esquecida", nil},
 			{"mensagem", []string{"joana"}},
 		} {
-			if got := f.search(tt.q, 50); !slices.Equal(got, tt.want) {
+			if got := f.search(t, tt.q, 50); !slices.Equal(got, tt.want) {
 				t.Errorf("q=%q: got %v, want %v", tt.q, got, tt.want)
 			}
 		}
@@ -188,7 +191,7 @@ func TestSearchForgetsEditedDeletedAndErasedText(t *testing.T) {
 		if d.Dialect() == db.SQLite {
 			for _, word := range []string{"agendada", "apagada", "esquecida", "texto novo"} {
 				var n int
-				if err := d.QueryRow(context.Background(), `SELECT count(*) FROM message_search WHERE message_search MATCH ?`, `"`+word+`"`).Scan(&n); err != nil {
+				if err := d.QueryRow(context.Background(), `SELECT count(*) FROM message_search WHERE message_search MATCH ?`, allTrigrams(word)).Scan(&n); err != nil {
 					t.Fatal(err)
 				}
 				if want := map[bool]int{true: 1, false: 0}[word == "texto novo"]; n != want {
@@ -219,11 +222,21 @@ func TestSearchPagesWithCursor(t *testing.T) {
 				defer func(was int) { searchFew = was }(searchFew)
 				searchFew = few
 				for _, limit := range []int{1, 2, 3, 50} {
-					if got := f.search("boleto", limit); !slices.Equal(got, want) {
+					if got := f.search(t, "boleto", limit); !slices.Equal(got, want) {
 						t.Fatalf("limit %d: got %v, want %v", limit, got, want)
 					}
 				}
 			})
 		}
 	})
+}
+
+// allTrigrams is an FTS5 query for the rows of message_search holding
+// every trigram of a lower-case ASCII word.
+func allTrigrams(word string) string {
+	var terms []string
+	for i := 0; i+3 <= len(word); i++ {
+		terms = append(terms, `"`+word[i:i+3]+`"`)
+	}
+	return strings.Join(terms, " AND ")
 }

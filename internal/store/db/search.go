@@ -26,11 +26,12 @@ func LikeContains(s string) string {
 // `lower(text) LIKE '%s%'` keeps, so the two databases and the search before
 // the index agree (case folded as lower() folds it, accents kept).
 const (
-	// FTS5 narrows to the rowids whose text holds every trigram of s in
-	// sequence (a phrase query is a substring search with this tokenizer);
-	// the join reads each candidate's row for its company and text.
-	sqliteMessagesWithText = `SELECT m.conversation_id FROM message_search s JOIN messages m ON m.rowid = s.rowid
-	WHERE s.text MATCH ? AND m.company_id = ? AND lower(m.text) LIKE ? ESCAPE '\'`
+	// FTS5 narrows to the rowids whose text holds every trigram of s
+	// (anywhere: the index keeps no positions, see migration 0007); the
+	// join reads each candidate's row for its company and its text, which
+	// LIKE checks for s itself.
+	sqliteMessagesWithText = `SELECT m.conversation_id FROM message_search JOIN messages m ON m.rowid = message_search.rowid
+	WHERE message_search MATCH ? AND m.company_id = ? AND lower(m.text) LIKE ? ESCAPE '\'`
 	// The GIN index on lower(text) answers the LIKE itself.
 	postgresMessagesWithText = `SELECT m.conversation_id FROM messages m
 	WHERE m.company_id = ? AND lower(m.text) LIKE ? ESCAPE '\'`
@@ -44,10 +45,32 @@ func MessagesWithText(d Dialect, companyID, s string) (string, []any) {
 	if d == Postgres {
 		return postgresMessagesWithText, []any{companyID, LikeContains(s)}
 	}
-	// A quoted FTS5 string is taken literally (its operators and
-	// punctuation are just characters); a quote is written twice.
-	phrase := `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-	return sqliteMessagesWithText, []any{phrase, companyID, LikeContains(s)}
+	return sqliteMessagesWithText, []any{trigramQuery(s), companyID, LikeContains(s)}
+}
+
+// maxTrigrams bounds the terms of a search in the FTS5 index: a long q
+// (a pasted sentence) is narrowed enough by its first ones, and the LIKE
+// check keeps the answer exact.
+const maxTrigrams = 24
+
+// trigramQuery is an FTS5 query for the rows holding every trigram of s,
+// each a quoted string (taken literally: operators and punctuation are just
+// characters; a quote is written twice). The index has no positions
+// (detail=none), which rules out phrase queries but halves its cost per
+// message written.
+func trigramQuery(s string) string {
+	r := []rune(s)
+	seen := map[string]bool{}
+	var terms []string
+	for i := 0; i+3 <= len(r) && len(terms) < maxTrigrams; i++ {
+		t := strings.ToLower(string(r[i : i+3]))
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	return strings.Join(terms, " AND ")
 }
 
 // JSONStrings is a subquery listing the strings of a JSON array given as
