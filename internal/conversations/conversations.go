@@ -426,8 +426,10 @@ const conversationColumns = `v.id, v.protocol, v.connection_id, n.name, n.type, 
 	v.assignee_id, u.name, v.team_id, t.name, v.unread_count, v.last_message_type, v.last_message_text, v.last_message_direction,
 	v.last_message_at, v.last_inbound_at, v.closing_reason, v.resolved_at, v.created_at, v.updated_at`
 
-const conversationFrom = ` FROM conversations v JOIN contacts c ON c.id = v.contact_id
+const conversationJoins = ` JOIN contacts c ON c.id = v.contact_id
 	LEFT JOIN connections n ON n.id = v.connection_id LEFT JOIN users u ON u.id = v.assignee_id LEFT JOIN teams t ON t.id = v.team_id`
+
+const conversationFrom = ` FROM conversations v` + conversationJoins
 
 func scanConversation(sc interface{ Scan(...any) error }) (Conversation, error) {
 	var v Conversation
@@ -584,8 +586,18 @@ func (s *Service) List(ctx context.Context, companyID string, q Query) ([]Conver
 		args = append(args, c.At, c.At, c.At, c.ID)
 	}
 	args = append(args, q.Limit+1)
-	rows, err := s.db.Query(ctx, `SELECT `+conversationColumns+conversationFrom+`
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, args...)
+	query := `SELECT ` + conversationColumns + conversationFrom + `
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ?`
+	if strings.TrimSpace(q.Q) != "" {
+		// A search may sort up to searchFew matching conversations: the
+		// page is chosen from conversations alone (every condition names
+		// v only) and only its rows are joined, rather than joining a
+		// thousand to keep fifty (PostgreSQL spent 30 ms doing that).
+		query = `SELECT ` + conversationColumns + ` FROM (SELECT v.* FROM conversations v
+		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ?) v` + conversationJoins + `
+		ORDER BY ` + order
+	}
+	rows, err := s.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list conversations: %w", err)
 	}

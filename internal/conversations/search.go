@@ -14,7 +14,8 @@ import (
 var searchFew = 2000
 
 // searchCondition is the List condition for q (trimmed, not empty) and its
-// arguments: the contact's name or number contains q, or the protocol is q,
+// arguments, naming no table but v (List sorts conversations before joining
+// them): the contact's name or number contains q, or the protocol is q,
 // or the text of a message contains q. Each way is right for some q:
 //
 //   - q of fewer than db.MinTextSearch characters has no trigram for the
@@ -37,8 +38,9 @@ var searchFew = 2000
 func (s *Service) searchCondition(ctx context.Context, companyID, q string) (string, []any, error) {
 	like := db.LikeContains(q)
 	if !db.TextSearchable(q) {
-		return `(c.search LIKE ? ESCAPE '\' OR v.protocol = ? OR lower(v.last_message_text) LIKE ? ESCAPE '\')`,
-			[]any{like, q, like}, nil
+		return `(v.contact_id IN (SELECT c2.id FROM contacts c2 WHERE c2.company_id = ? AND c2.search LIKE ? ESCAPE '\')
+			OR v.protocol = ? OR lower(v.last_message_text) LIKE ? ESCAPE '\')`,
+			[]any{companyID, like, q, like}, nil
 	}
 	d := s.db.Dialect()
 	hits, hargs := db.MessagesWithText(d, companyID, q)
