@@ -50,7 +50,7 @@ func (f *searchFixture) add(co, name, contactName, phone, protocol string, texts
 	f.t.Helper()
 	coID, contactID, convID := f.company[co], ids.New(), ids.New()
 	f.exec(`INSERT INTO contacts (id, company_id, phone, name, search, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		contactID, coID, phone, contactName, strings.ToLower(contactName + " " + phone + " "), f.at, f.at)
+		contactID, coID, phone, contactName, strings.ToLower(contactName+" "+phone+" "), f.at, f.at)
 	var last string
 	for _, text := range texts {
 		f.at = f.at.Add(time.Minute)
