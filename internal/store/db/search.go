@@ -24,7 +24,11 @@ func LikeContains(s string) string {
 // sqlMessagesWithText per dialect: both find candidates in a trigram index
 // (migration 0007) and keep exactly the rows that
 // `lower(text) LIKE '%s%'` keeps, so the two databases and the search before
-// the index agree (case folded as lower() folds it, accents kept).
+// the index agree (case folded as lower() folds it, accents kept). Neither
+// index holds the company: other companies' candidates are read and dropped
+// by the company_id condition, which is cheap while one company's common
+// word is not another's rare one (a shared instance with many tenants would
+// want the company in the index: btree_gin on PostgreSQL).
 const (
 	// FTS5 narrows to the rowids whose text holds every trigram of s
 	// (anywhere: the index keeps no positions, see migration 0007); the
