@@ -52,3 +52,12 @@ END;
 -- of looking up every contact's row (contacts has no rowid, so FTS5 cannot
 -- point at it): about 5 times faster at 20,000 contacts.
 CREATE INDEX contacts_search ON contacts (company_id, search);
+
+-- A common word is searched along the list, each conversation's messages
+-- checked in turn (conversations/search.go). With the text in this index
+-- that check reads a conversation's few index pages instead of one table
+-- row per message, spread over the whole table. It replaces
+-- messages_conversation (conversation_id, id), which the message pages use
+-- the same way.
+CREATE INDEX messages_conversation_text ON messages (conversation_id, id, company_id, text);
+DROP INDEX messages_conversation;
