@@ -1,6 +1,9 @@
 package db
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -86,4 +89,27 @@ func JSONStrings(d Dialect) string {
 		return `SELECT jsonb_array_elements_text(CAST(? AS jsonb))`
 	}
 	return `SELECT value FROM json_each(?)`
+}
+
+// EstimateRows is the planner's estimate of the rows query returns, or -1
+// on SQLite, which keeps no statistics to make one. It plans the query
+// without running it (EXPLAIN), so a caller can choose between two ways to
+// answer before paying for either.
+func (db *DB) EstimateRows(ctx context.Context, query string, args ...any) (int, error) {
+	if db.dialect != Postgres {
+		return -1, nil
+	}
+	var out string
+	if err := db.QueryRow(ctx, `EXPLAIN (FORMAT JSON) `+query, args...).Scan(&out); err != nil {
+		return 0, fmt.Errorf("estimate: %w", err)
+	}
+	var plans []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := json.Unmarshal([]byte(out), &plans); err != nil || len(plans) == 0 {
+		return 0, fmt.Errorf("estimate: unreadable plan %.100q", out)
+	}
+	return int(plans[0].Plan.Rows), nil
 }
