@@ -48,7 +48,23 @@ func TestErasureTakesConversationsMessagesAndFiles(t *testing.T) {
 			t.Fatalf("export conversations = %v", threads)
 		}
 
+		if got := data(owner.must(200, "GET", "/api/v1/conversations?q="+url.QueryEscape("meus dados"), nil)); len(got) != 1 {
+			t.Fatalf("before the erasure, a search for her words finds %d conversations", len(got))
+		}
 		owner.must(204, "DELETE", "/api/v1/contacts/"+joana, nil)
+		// Her words are gone from the search and from its index, not just
+		// hidden by the join to messages.
+		if got := data(owner.must(200, "GET", "/api/v1/conversations?q="+url.QueryEscape("meus dados"), nil)); len(got) != 0 {
+			t.Errorf("after the erasure, a search for her words finds %d conversations", len(got))
+		}
+		if d.Dialect() == db.SQLite {
+			if n := e.count(`message_search WHERE message_search MATCH '"meu" AND "dad"'`); n != 0 {
+				t.Errorf("the search index keeps %d entries of her words", n)
+			}
+			if n := e.count(`message_search WHERE message_search MATCH '"fic"'`); n != 1 {
+				t.Errorf("the search index lost the other contact's words: %d entries", n)
+			}
+		}
 		for table, want := range map[string]int{
 			"messages WHERE contact_id = '" + joana + "'":      0,
 			"conversations WHERE contact_id = '" + joana + "'": 0,

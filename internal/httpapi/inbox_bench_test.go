@@ -529,6 +529,15 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 	contactIDs, convIDs, assignee := make([]string, nConv), make([]string, nConv), make([]any, nConv)
 	base := time.Now().UTC().Add(-time.Duration(total) * time.Second)
 	texts := []string{"Oi, tudo bem?", "Quero saber do meu pedido", "Qual o prazo de entrega?", "Obrigado!", "Pode me mandar o boleto?"}
+	// About one message in a thousand is a rarer one, which a search for
+	// "comprovante" finds in about a thousand conversations (1009 and the
+	// 20,000 conversations have no common factor, so they spread).
+	textOf := func(k int) string {
+		if k%1009 == 1008 {
+			return fmt.Sprintf("Segue o comprovante %d", k)
+		}
+		return texts[k%len(texts)]
+	}
 	{
 		var contactRows, addrRows, convRows, labelRows [][]any
 		now := time.Now().UTC()
@@ -556,7 +565,7 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 			// an inbound one.
 			last := base.Add(time.Duration(total-nConv+c) * time.Second)
 			convRows = append(convRows, []any{convIDs[c], companyID, connID, contactIDs[c], status, c % 4, last, last,
-				fmt.Sprintf("20261125-%06d", c+1), assignee[c], teamID, resolvedAt, "text", texts[(total-nConv+c)%len(texts)], "inbound", now, now})
+				fmt.Sprintf("20261125-%06d", c+1), assignee[c], teamID, resolvedAt, "text", textOf(total - nConv + c), "inbound", now, now})
 			if c%10 < 3 {
 				labelRows = append(labelRows, []any{convIDs[c], common, companyID})
 			}
@@ -597,7 +606,7 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 			if (perConversation-1-k/nConv)%2 == 1 {
 				dir, status, source, sentAt, readAt, author = "outbound", "read", "agent", at, at, assignee[c]
 			}
-			rows = append(rows, []any{ids.New(), companyID, convIDs[c], contactIDs[c], connID, dir, "text", texts[k%len(texts)], "{}", status,
+			rows = append(rows, []any{ids.New(), companyID, convIDs[c], contactIDs[c], connID, dir, "text", textOf(k), "{}", status,
 				fmt.Sprintf("wamid.seed.%d", k), "", "", 0, source, author, sentAt, readAt, at})
 		}
 		err := d.InTx(ctx, func(tx *db.Tx) error {
@@ -671,6 +680,8 @@ func benchPages(b *testing.B, d *db.DB, total, queries int) {
 		{"search_contact", "q=" + url.QueryEscape(fmt.Sprintf("Pessoa %d", nConv/2))},
 		{"search_text", "q=boleto"},
 		{"search_missing", "q=" + url.QueryEscape("nada disso")},
+		{"search_rare_text", "q=comprovante"},
+		{"search_short", "q=bo"},
 	} {
 		pages = append(pages, benchPage{f.name, func(int) string { return "/api/v1/conversations?" + f.query }})
 	}

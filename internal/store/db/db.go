@@ -12,6 +12,11 @@
 //     a string, so no query depends on the difference;
 //   - migrations are numbered files per dialect (migrations/{sqlite,postgres}),
 //     sharing number and meaning, where the DDL says why it differs;
+//   - search of message text: a trigram index on each, FTS5 on SQLite and
+//     pg_trgm on PostgreSQL (migration 0007); [MessagesWithText] holds the
+//     one query that differs, [JSONStrings] passes a list as one argument
+//     and [DB.EstimateRows] asks PostgreSQL's planner for a row count
+//     (search.go);
 //   - bulk writes: [CopyRows] is COPY on PostgreSQL and multi-row INSERTs on
 //     SQLite, and [BulkLoad] lets a redoable batch commit without waiting
 //     for the disk on PostgreSQL (SQLite's WAL mode already does).
