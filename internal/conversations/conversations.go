@@ -24,7 +24,7 @@
 //   - Search (q) matches the contact's name or number, the exact protocol,
 //     or any part of a message's text (case folded as lower() does, accents
 //     kept, % and _ literal). Message text is found through a trigram index
-//     (migration 0007), so a q of one or two characters searches only the
+//     (migration 0009), so a q of one or two characters searches only the
 //     contact, the protocol and the last message's preview (search.go).
 //   - Any member may assign, label and resolve any conversation (as in
 //     Chatwoot): the inbox is the team's, and the audit trail is the

@@ -11,7 +11,7 @@ import (
 	"github.com/masteria/masteria/internal/store/dbtest"
 )
 
-// BenchmarkMessageInsert measures what the search index (migration 0007)
+// BenchmarkMessageInsert measures what the search index (migration 0009)
 // adds to writing a message, the hot path of inbound intake and campaign
 // sending: the same inserts with the index ("indexed") and with its
 // trigger or index dropped ("unindexed"), one message per transaction (a

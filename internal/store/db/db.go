@@ -13,7 +13,7 @@
 //   - migrations are numbered files per dialect (migrations/{sqlite,postgres}),
 //     sharing number and meaning, where the DDL says why it differs;
 //   - search of message text: a trigram index on each, FTS5 on SQLite and
-//     pg_trgm on PostgreSQL (migration 0007); [MessagesWithText] holds the
+//     pg_trgm on PostgreSQL (migration 0009); [MessagesWithText] holds the
 //     one query that differs, [JSONStrings] passes a list as one argument
 //     and [DB.EstimateRows] asks PostgreSQL's planner for a row count
 //     (search.go);

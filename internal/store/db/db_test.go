@@ -51,7 +51,7 @@ func TestDialectsHaveSameSchema(t *testing.T) {
 	liteCols := map[string]bool{}
 	rows, err := lite.Query(ctx, `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
 		WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'river_%'
-		  -- SQLite's FTS5 search index and its shadow tables are PostgreSQL's GIN index (0007).
+		  -- SQLite's FTS5 search index and its shadow tables are PostgreSQL's GIN index (0009).
 		  AND m.name NOT LIKE 'message\_search%' ESCAPE '\'`)
 	if err != nil {
 		t.Fatal(err)

@@ -25,7 +25,7 @@ func LikeContains(s string) string {
 }
 
 // sqlMessagesWithText per dialect: both find candidates in a trigram index
-// (migration 0007) and keep exactly the rows that
+// (migration 0009) and keep exactly the rows that
 // `lower(text) LIKE '%s%'` keeps, so the two databases and the search before
 // the index agree (case folded as lower() folds it, accents kept). Neither
 // index holds the company: other companies' candidates are read and dropped
@@ -34,7 +34,7 @@ func LikeContains(s string) string {
 // want the company in the index: btree_gin on PostgreSQL).
 const (
 	// FTS5 narrows to the rowids whose text holds every trigram of s
-	// (anywhere: the index keeps no positions, see migration 0007); the
+	// (anywhere: the index keeps no positions, see migration 0009); the
 	// join reads each candidate's row for its company and its text, which
 	// LIKE checks for s itself.
 	sqliteMessagesWithText = `SELECT m.conversation_id FROM message_search JOIN messages m ON m.rowid = message_search.rowid

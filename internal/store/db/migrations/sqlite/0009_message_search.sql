@@ -1,4 +1,4 @@
--- 0007: searching conversations by message text (`q`) reads a trigram index
+-- 0009: searching conversations by message text (`q`) reads a trigram index
 -- instead of every message of every conversation (2.5 s at 1,000,000
 -- messages before).
 --
