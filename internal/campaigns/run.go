@@ -35,6 +35,32 @@ func (s *Service) Start(ctx context.Context, companyID, id string) (Campaign, er
 		return Campaign{}, err
 	}
 	err = s.db.InTx(ctx, func(tx *db.Tx) error {
+		// The freeze writes a row per recipient, up to a million, in this
+		// one transaction; its commit need not wait for the WAL to reach the
+		// disk. A crash that loses it loses the whole start (the campaign is
+		// still a draft, nothing was queued, since every send happens in a
+		// later, ordinary transaction whose commit flushes this one first);
+		// starting again redoes it.
+		if err := db.BulkLoad(ctx, tx); err != nil {
+			return err
+		}
+		now := db.Now()
+		status := Running
+		if c.Schedule.StartAt != nil && c.Schedule.StartAt.After(s.now()) {
+			status = Scheduled
+		}
+		// The campaign row first: its lock makes a deletion of the
+		// campaign wait for this commit (and then remove every recipient
+		// written here), and a start that lost a race stops before
+		// writing a million rows.
+		res, err := tx.Exec(ctx, `UPDATE campaigns SET status = ?, status_reason = '', started_at = ?, updated_at = ? WHERE company_id = ? AND id = ? AND status = 'draft'`,
+			status, now, now, companyID, c.ID)
+		if err != nil {
+			return fmt.Errorf("start campaign: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apierr.Conflict("not_draft", "This campaign was already started.")
+		}
 		cond, args, err := s.contacts.AudienceCond(ctx, tx, companyID, c.Audience)
 		if err != nil {
 			return err
@@ -43,8 +69,10 @@ func (s *Service) Start(ctx context.Context, companyID, id string) (Campaign, er
 		if err != nil {
 			return err
 		}
-		// The n-th recipient by contact id goes to connection n mod k.
-		var pick strings.Builder
+		// The n-th recipient by contact id goes to connection n mod k. With
+		// one connection there is no rotation, and no row_number() whose
+		// sort SQLite would run for nothing.
+		var pick, rn strings.Builder
 		var pickArgs []any
 		if len(c.ConnectionIDs) == 1 {
 			pick.WriteString("?")
@@ -56,37 +84,25 @@ func (s *Service) Start(ctx context.Context, companyID, id string) (Campaign, er
 				pickArgs = append(pickArgs, conn)
 			}
 			pick.WriteString(" END")
+			rn.WriteString(", row_number() OVER (ORDER BY c.id) - 1 AS rn")
 		}
 		consent := "0 = 1"
 		if requireOptIn {
 			consent = "c.consent_state <> 'opted_in'"
 		}
-		now := db.Now()
 		q := `INSERT INTO campaign_recipients (campaign_id, contact_id, company_id, phone, connection_id, status, error_code, error_reason, updated_at)
 			SELECT ?, c.id, c.company_id, c.phone, ` + pick.String() + `,
 				CASE WHEN c.consent_state = 'opted_out' OR ` + consent + ` THEN 'skipped' ELSE 'pending' END,
 				CASE WHEN c.consent_state = 'opted_out' THEN 'opted_out' WHEN ` + consent + ` THEN 'no_consent' ELSE '' END,
 				CASE WHEN c.consent_state = 'opted_out' THEN ? WHEN ` + consent + ` THEN ? ELSE '' END,
 				?
-			FROM (SELECT c.id, c.company_id, c.phone, c.consent_state, row_number() OVER (ORDER BY c.id) - 1 AS rn
+			FROM (SELECT c.id, c.company_id, c.phone, c.consent_state` + rn.String() + `
 				FROM contacts c WHERE ` + cond + `) c`
 		all := append([]any{c.ID}, pickArgs...)
 		all = append(all, "The contact opted out of messages.", "No opt-in is recorded for this contact, and the company requires one for marketing.", now)
 		all = append(all, args...)
 		if _, err := tx.Exec(ctx, q, all...); err != nil {
 			return fmt.Errorf("freeze audience: %w", err)
-		}
-		status := Running
-		if c.Schedule.StartAt != nil && c.Schedule.StartAt.After(s.now()) {
-			status = Scheduled
-		}
-		res, err := tx.Exec(ctx, `UPDATE campaigns SET status = ?, status_reason = '', started_at = ?, updated_at = ? WHERE id = ? AND status = 'draft'`,
-			status, now, now, c.ID)
-		if err != nil {
-			return fmt.Errorf("start campaign: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return apierr.Conflict("not_draft", "This campaign was already started.")
 		}
 		s.publish(tx, companyID, c.ID)
 		return nil
@@ -776,6 +792,11 @@ func InWindow(w Window, t time.Time, zone string) bool {
 	return hm >= w.Start || hm < w.End // a window across midnight
 }
 
+// settledCond is the condition of the campaign_recipients_settled index,
+// word for word: SQLite uses a partial index only for a query that repeats
+// it (PostgreSQL would also prove it from status = 'failed').
+const settledCond = `status IN ('sent', 'delivered', 'read', 'replied', 'failed')`
+
 // shouldStop applies the stop rules: Meta's spam limit (131048) pauses at
 // once; a failure ratio over the last sends above the threshold too.
 func (s *Service) shouldStop(ctx context.Context, c Campaign) (bool, string, error) {
@@ -783,7 +804,7 @@ func (s *Service) shouldStop(ctx context.Context, c Campaign) (bool, string, err
 	// Only what happened since the campaign last changed state (a resume
 	// starts afresh).
 	since := c.UpdatedAt.Time
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND status = 'failed' AND error_code = '131048' AND updated_at >= ?`,
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND `+settledCond+` AND status = 'failed' AND error_code = '131048' AND updated_at >= ?`,
 		c.ID, since).Scan(&spam); err != nil {
 		return false, "", err
 	}
@@ -799,7 +820,7 @@ func (s *Service) shouldStop(ctx context.Context, c Campaign) (bool, string, err
 	}
 	// The most recently settled sends (updated_at order, by its index).
 	rows, err := s.db.Query(ctx, `SELECT status FROM campaign_recipients WHERE campaign_id = ? AND updated_at >= ?
-		AND status IN ('sent', 'delivered', 'read', 'replied', 'failed') AND error_code <> 'send_interrupted'
+		AND `+settledCond+` AND error_code <> 'send_interrupted'
 		ORDER BY updated_at DESC LIMIT ?`, c.ID, since, over)
 	if err != nil {
 		return false, "", err

@@ -201,7 +201,25 @@ func TestCampaignSendsPersonalizedSkipsAndReports(t *testing.T) {
 		if dup["status"] != "draft" || dup["id"] == id || !strings.Contains(dup["name"].(string), "Black Friday 2026") {
 			t.Fatalf("duplicate = %v", dup)
 		}
+		// Erasing a contact takes its recipient row (its phone number) with
+		// it; deleting the finished campaign takes the rest. On PostgreSQL
+		// the second is a trigger on campaigns, not a foreign key (0008).
+		bg := context.Background()
+		recipients := func() int {
+			var n int
+			if err := d.QueryRow(bg, `SELECT count(*) FROM campaign_recipients WHERE campaign_id = ?`, id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		owner.must(204, "DELETE", "/api/v1/contacts/"+out["id"].(string), nil)
+		if n := recipients(); n != 4 {
+			t.Fatalf("%d recipients after erasing one of 5", n)
+		}
 		owner.must(204, "DELETE", "/api/v1/campaigns/"+id, nil)
+		if n := recipients(); n != 0 {
+			t.Fatalf("%d recipients left after deleting their campaign", n)
+		}
 	})
 }
 
