@@ -203,7 +203,7 @@ func TestCampaignSendsPersonalizedSkipsAndReports(t *testing.T) {
 		}
 		// Erasing a contact takes its recipient row (its phone number) with
 		// it; deleting the finished campaign takes the rest. On PostgreSQL
-		// the second is a trigger on campaigns, not a foreign key (0008).
+		// the second is a trigger on campaigns, not a foreign key (0010).
 		bg := context.Background()
 		recipients := func() int {
 			var n int

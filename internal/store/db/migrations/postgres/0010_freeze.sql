@@ -1,4 +1,4 @@
--- 0008: starting a campaign freezes its audience, up to a million rows of
+-- 0010: starting a campaign freezes its audience, up to a million rows of
 -- campaign_recipients written by one INSERT … SELECT, and must take at most
 -- 30 s (issue 7). On PostgreSQL every foreign key checks each new row with a
 -- trigger call (a query on the parent, which also locks the parent row):

@@ -1,4 +1,4 @@
--- 0008: starting a campaign freezes its audience, up to a million rows of
+-- 0010: starting a campaign freezes its audience, up to a million rows of
 -- campaign_recipients in one INSERT … SELECT (issue 7: at most 30 s).
 --
 -- PostgreSQL drops the foreign keys on company_id and campaign_id here (a
