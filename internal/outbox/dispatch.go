@@ -174,14 +174,14 @@ type dispatcher struct {
 	handed map[string]bool
 }
 
-// inFlight is how many provider calls a connection may have open at once:
+// InFlight is how many provider calls a connection may have open at once:
 // Meta answers in 100-300 ms, so 80 messages per second need a dozen or so.
-const inFlight = 32
+const InFlight = 32
 
 // maxBacklog bounds the calls made whose outcome is not yet committed. A
 // crash turns those into "outcome unknown" (send_interrupted), so when the
 // database falls behind the provider, sending waits for it instead.
-const maxBacklog = 2 * inFlight
+const maxBacklog = 2 * InFlight
 
 // waitBacklog holds the next call while too many outcomes wait to be
 // written.
@@ -204,7 +204,7 @@ func (d *dispatcher) waitBacklog(ctx context.Context) error {
 
 func newDispatcher(o *Outbox, connID string) *dispatcher {
 	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		slots: make(chan struct{}, inFlight), handed: map[string]bool{}, flushedC: make(chan struct{}, 1)}
+		slots: make(chan struct{}, InFlight), handed: map[string]bool{}, flushedC: make(chan struct{}, 1)}
 }
 
 func (d *dispatcher) wake() {
