@@ -461,7 +461,7 @@ func (d *dispatcher) ready(ctx context.Context, conn connections.Resolved, j *jo
 		return false, err
 	}
 	j.out.To = c.phone
-	err = check(ctx, d.o.db, conn.Connection, j.companyID, j.contactID, c, j.out, now)
+	err = check(conn.Connection, j.contactID, c, j.out, now, queryFacts{ctx, d.o.db, j.companyID, conn.ID})
 	if err == nil {
 		return true, nil
 	}
