@@ -18,6 +18,12 @@ import (
 // per message; the rules (one open conversation per connection and
 // contact, protocols numbered only for rows won, activity but for
 // scheduled messages) are the same.
+//
+// The batch updates join a VALUES list on the primary key; their other
+// filters (company, connection, status) are written "col || '' = ?" so that
+// no index can serve them: SQLite, with statistics taken while a table was
+// small, otherwise walks a whole company's rows by its company index for
+// every batch. The filters still hold; only the plan is pinned.
 
 // groups is "(?, ?), (?, ?)": n groups of k placeholders.
 func groups(n, k int) string {
@@ -110,7 +116,7 @@ func FindOrOpenMany(ctx context.Context, tx *db.Tx, companyID, connectionID stri
 	}
 	args = append(args, companyID)
 	if _, err := tx.Exec(ctx, `WITH v (id, protocol) AS (VALUES `+groups(len(won), 2)+`)
-		UPDATE conversations SET protocol = v.protocol FROM v WHERE conversations.id = v.id AND conversations.company_id = ?`, args...); err != nil {
+		UPDATE conversations SET protocol = v.protocol FROM v WHERE conversations.id = v.id AND conversations.company_id || '' = ?`, args...); err != nil {
 		return nil, fmt.Errorf("protocol numbers: %w", err)
 	}
 	return found, nil
@@ -205,7 +211,7 @@ func InsertMany(ctx context.Context, tx *db.Tx, ms []NewMessage) ([]string, erro
 		args = append(args, at, Outbound, created, ms[0].CompanyID)
 		if _, err := tx.Exec(ctx, `WITH v (id, typ, txt) AS (VALUES `+groups(len(rows), 3)+`)
 			UPDATE conversations SET last_message_at = ?, last_message_type = v.typ, last_message_text = v.txt, last_message_direction = ?, updated_at = ?
-			FROM v WHERE conversations.id = v.id AND conversations.company_id = ?`, args...); err != nil {
+			FROM v WHERE conversations.id = v.id AND conversations.company_id || '' = ?`, args...); err != nil {
 			return nil, fmt.Errorf("conversation activity: %w", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,6 +155,7 @@ type dispatcher struct {
 	connID   string
 	wakeC    chan struct{} // new messages to send
 	resultsC chan struct{} // outcomes to write
+	claimC   chan claimReq // messages to mark sending
 	quit     chan struct{}
 	done     chan struct{}
 	limiter  *rate.Limiter
@@ -203,7 +205,7 @@ func (d *dispatcher) waitBacklog(ctx context.Context) error {
 }
 
 func newDispatcher(o *Outbox, connID string) *dispatcher {
-	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
+	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), claimC: make(chan claimReq), quit: make(chan struct{}), done: make(chan struct{}),
 		slots: make(chan struct{}, InFlight), handed: map[string]bool{}, flushedC: make(chan struct{}, 1)}
 }
 
@@ -260,6 +262,11 @@ func (d *dispatcher) run(parent context.Context) {
 		defer close(flushed)
 		d.flusher(ctx)
 	}()
+	claimsDone := make(chan struct{})
+	go func() {
+		defer close(claimsDone)
+		d.claimer(ctx)
+	}()
 	var queue []*job
 	for ctx.Err() == nil {
 		var err error
@@ -271,6 +278,7 @@ func (d *dispatcher) run(parent context.Context) {
 	}
 	// Calls in flight finish, and their outcomes are written.
 	d.calls.Wait()
+	<-claimsDone
 	<-flushed
 	if err := d.flush(context.WithoutCancel(parent)); err != nil {
 		d.o.logger.Error("outbox: results not recorded at stop", "connection_id", d.connID, "err", err)
@@ -390,11 +398,11 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 	}
 	// Committed before the call: after a crash the row says the call may
 	// have happened.
-	res, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'`, j.id)
+	claimed, err := d.claim(ctx, j.id)
 	if err != nil {
 		return fmt.Errorf("claim: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !claimed {
 		return nil // cancelled or changed meanwhile
 	}
 	sender, err := d.o.adapters.Sender(ctx, conn)
@@ -410,6 +418,104 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 	}
 	d.add(d.outcome(j, pid, err))
 	return nil
+}
+
+// claimReq asks the claimer to mark a message sending.
+type claimReq struct {
+	id    string
+	reply chan claimAnswer
+}
+
+type claimAnswer struct {
+	claimed bool
+	err     error
+}
+
+// claim marks a message sending and answers once that is committed, or
+// false when it is no longer queued (cancelled, withdrawn by a pause).
+// The calls in flight claim at once, so the claimer commits together the
+// claims that arrive while the previous commit runs: one commit for many
+// messages, each still committed before its own provider call, and only
+// messages about to be called are ever marked.
+func (d *dispatcher) claim(ctx context.Context, id string) (bool, error) {
+	req := claimReq{id: id, reply: make(chan claimAnswer, 1)}
+	select {
+	case d.claimC <- req:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	// Answered even when ctx ends: a claim committed must be known, or its
+	// row would stay sending without a call.
+	a := <-req.reply
+	return a.claimed, a.err
+}
+
+// claimer commits claims in groups until ctx ends.
+func (d *dispatcher) claimer(ctx context.Context) {
+	for {
+		var batch []claimReq
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-d.claimC:
+			batch = append(batch, r)
+		}
+	more:
+		for len(batch) < InFlight {
+			select {
+			case r := <-d.claimC:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		got, err := d.claimBatch(context.WithoutCancel(ctx), batch)
+		for _, r := range batch {
+			r.reply <- claimAnswer{claimed: got[r.id], err: err}
+		}
+	}
+}
+
+func (d *dispatcher) claimBatch(ctx context.Context, batch []claimReq) (map[string]bool, error) {
+	args := []any{d.connID}
+	for _, r := range batch {
+		args = append(args, r.id)
+	}
+	got := map[string]bool{}
+	if len(batch) == 1 {
+		// Alone (a paced connection): the plain statement, its own commit.
+		res, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE connection_id = ? AND id = ? AND status = 'queued'`,
+			d.connID, batch[0].id)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := res.RowsAffected()
+		got[batch[0].id] = n == 1
+		return got, nil
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+	// A transaction: on SQLite only the writer may update, and a plain
+	// query goes to a reader.
+	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1
+			WHERE connection_id = ? AND id IN (`+in+`) AND status = 'queued' RETURNING id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			got[id] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return got, nil
 }
 
 // upload hands an attached file to the provider and sends the message by
@@ -651,14 +757,26 @@ func (d *dispatcher) flush(ctx context.Context) error {
 		if err := inbound.LockReports(ctx, tx, d.connID, sent); err != nil {
 			return err
 		}
+		// Sends, the bulk of any flush, are recorded a statement per kind
+		// of row for the lot; retries and failures one by one.
 		var pubs []pub
+		var ok []result
 		for _, r := range pending {
+			if r.status == channel.StatusSent && r.msgID != "" {
+				ok = append(ok, r)
+				continue
+			}
 			p, err := d.record(ctx, tx, r)
 			if err != nil {
 				return err
 			}
 			pubs = append(pubs, p...)
 		}
+		p, err := d.recordSent(ctx, tx, ok)
+		if err != nil {
+			return err
+		}
+		pubs = append(pubs, p...)
 		tx.AfterCommit(func() {
 			for _, p := range pubs {
 				d.o.hub.Publish(p.company, p.ev)
@@ -678,6 +796,94 @@ func (d *dispatcher) flush(ctx context.Context) error {
 type pub struct {
 	company string
 	ev      realtime.Event
+}
+
+// recordSent records sends as record does each: the message sent with its
+// provider id (unless a new lease holder reconciled it meanwhile), the
+// campaign recipient, the contact's last outbound time, a scheduled
+// message becoming its conversation's last, and delivery reports that
+// arrived before the send was recorded (see LockReports in flush).
+func (d *dispatcher) recordSent(ctx context.Context, tx *db.Tx, rs []result) ([]pub, error) {
+	byCompany := map[string][]result{}
+	var companies []string
+	for _, r := range rs {
+		if _, ok := byCompany[r.companyID]; !ok {
+			companies = append(companies, r.companyID)
+		}
+		byCompany[r.companyID] = append(byCompany[r.companyID], r)
+	}
+	var pubs []pub
+	for _, co := range companies {
+		rs := byCompany[co]
+		var args []any
+		for _, r := range rs {
+			args = append(args, r.msgID, r.providerID, r.at)
+		}
+		args = append(args, d.connID, co)
+		values := strings.TrimSuffix(strings.Repeat("(?, ?, "+db.TimeValue(tx.Dialect())+"), ", len(rs)), ", ")
+		rows, err := tx.Query(ctx, `WITH v (id, pid, at) AS (VALUES `+values+`)
+			UPDATE messages SET status = 'sent', provider_message_id = v.pid, sent_at = v.at, status_at = v.at, error_code = '', error_reason = ''
+			FROM v WHERE messages.id = v.id AND messages.connection_id || '' = ? AND messages.company_id || '' = ? AND messages.status || '' = 'sending'
+			RETURNING messages.id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("record sent: %w", err)
+		}
+		recorded := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			recorded[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("record sent: %w", err)
+		}
+		sentAt, touched := map[string]time.Time{}, map[string]time.Time{}
+		var pids []string
+		for _, r := range rs {
+			if !recorded[r.msgID] {
+				continue // reconciled meanwhile by a new lease holder
+			}
+			sentAt[r.msgID] = r.at
+			if r.at.After(touched[r.contactID]) {
+				touched[r.contactID] = r.at
+			}
+			pids = append(pids, r.providerID)
+			pubs = append(pubs, pub{co, realtime.Event{Type: "message.status", Data: map[string]any{
+				"message_id": r.msgID, "status": channel.StatusSent, "error_code": ""}}})
+			if r.scheduled {
+				if err := conversations.Left(ctx, tx, r.msgID, r.at); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := recipient.MirrorSent(ctx, tx, co, sentAt); err != nil {
+			return nil, err
+		}
+		if err := contacts.TouchOutboundMany(ctx, tx, co, touched); err != nil {
+			return nil, err
+		}
+		early, err := inbound.Unmatched(ctx, tx, d.connID, pids)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if !recorded[r.msgID] || !early[r.providerID] {
+				continue
+			}
+			evs, err := inbound.ApplyUnmatched(ctx, tx, co, d.connID, r.msgID, r.providerID)
+			if err != nil {
+				return nil, err
+			}
+			for _, ev := range evs {
+				pubs = append(pubs, pub{co, ev})
+			}
+		}
+	}
+	return pubs, nil
 }
 
 func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, error) {
