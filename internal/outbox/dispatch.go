@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/masteria/masteria/internal/campaigns/recipient"
 	"github.com/masteria/masteria/internal/conversations"
+	"math"
 	"math/rand/v2"
 	"mime"
 	"net"
@@ -161,6 +162,9 @@ type dispatcher struct {
 	limiter  *rate.Limiter
 	perSec   float64
 	burst    int
+	// handing and calling keep perSecond: when calls are handed over,
+	// and again as they leave for the provider.
+	handing, calling spacer
 
 	slots   chan struct{} // provider calls in flight
 	calls   sync.WaitGroup
@@ -361,6 +365,9 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	if err := d.limiter.Wait(ctx); err != nil {
 		return nil, err
 	}
+	if err := d.window(ctx); err != nil {
+		return nil, err
+	}
 	// A message that arrived while waiting may belong to a faster lane:
 	// the token goes to whatever is first now.
 	select {
@@ -380,11 +387,12 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	}
 	// The pace is kept here; the checks, the claim and the call run beside
 	// it, so that the database's latency never slows the rate down.
+	n, span := d.perSecond()
 	d.calls.Add(1)
 	go func() {
 		defer d.calls.Done()
 		defer func() { <-d.slots }()
-		if err := d.handle(ctx, conn, j); err != nil && ctx.Err() == nil {
+		if err := d.handle(ctx, conn, j, n, span); err != nil && ctx.Err() == nil {
 			d.o.logger.Error("outbox: send failed", "connection_id", d.connID, "message_id", j.id, "err", err)
 		}
 	}()
@@ -392,7 +400,7 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 }
 
 // handle checks, claims and sends one message.
-func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job) error {
+func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job, n int, span time.Duration) error {
 	if ok, err := d.ready(ctx, conn, j); err != nil || !ok {
 		return err
 	}
@@ -404,6 +412,12 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 	}
 	if !claimed {
 		return nil // cancelled or changed meanwhile
+	}
+	// The pace was kept when this message was handed over; the checks and
+	// the claim since took a varying time, and sends delayed by a slow
+	// moment of the database must not reach the provider bunched together.
+	if wait := time.Until(d.calling.reserve(n, span)); wait > 0 {
+		time.Sleep(wait) // claimed: the call is made even when stopping
 	}
 	sender, err := d.o.adapters.Sender(ctx, conn)
 	var pid string
@@ -620,14 +634,84 @@ func (d *dispatcher) flusher(ctx context.Context) {
 	}
 }
 
-// pace keeps the limiter in step with the connection's settings.
+// perSecond is how many sends any one second may hold, and how long that
+// second is: the burst, or the rate's sends when the burst is smaller (a
+// send at a time, evenly spaced); a second plus an eighth of a send's
+// interval (at most 5 ms), for the latency that varies between here and
+// the provider, so that evenly spaced sends do not land 81 in a second
+// there (it costs 0.16% of the rate at 80/s).
+func (d *dispatcher) perSecond() (int, time.Duration) {
+	margin := min(5*time.Millisecond, time.Duration(float64(time.Second)/(8*d.perSec)))
+	return max(d.burst, int(math.Ceil(d.perSec))), time.Second + margin
+}
+
+// window holds the pacing loop to perSecond, so that the calls it hands
+// over rarely wait again at the provider's door (see handle).
+func (d *dispatcher) window(ctx context.Context) error {
+	n, span := d.perSecond()
+	if wait := time.Until(d.handing.reserve(n, span)); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// spacer hands out send times so that no span holds more than n of them.
+type spacer struct {
+	mu   sync.Mutex
+	ring []time.Time // the last n times handed out, oldest at next
+	next int
+	last time.Time
+}
+
+// reserve answers the earliest time from now on that keeps the promise,
+// and counts a send at it. Times handed out never go back, so any span
+// holds at most n.
+func (s *spacer) reserve(n int, span time.Duration) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.ring) != n {
+		s.ring, s.next = make([]time.Time, n), 0
+	}
+	t := time.Now()
+	if t.Before(s.last) {
+		t = s.last
+	}
+	if old := s.ring[s.next]; !old.IsZero() && t.Before(old.Add(span)) {
+		t = old.Add(span)
+	}
+	s.ring[s.next], s.last = t, t
+	s.next = (s.next + 1) % n
+	return t
+}
+
+// pace keeps the limiter in step with the connection's settings. The
+// burst setting is the most sends any one second may hold (as a provider
+// counts; window keeps it), so the bucket holds what the burst allows
+// beyond the second's own rate: a bucket of the whole burst would let a
+// rested connection send it at once and then a second's worth more within
+// that same second (160 at 80/s with a burst of 80), and while window held
+// it back the bucket would fill again, sending every second in one bunch.
+// It holds at least a tenth of a second's sends (within the burst), so
+// that a dispatcher held up for a moment by the database catches up
+// rather than losing the rate.
 func (d *dispatcher) pace(conn connections.Resolved) {
 	perSec, burst := RateOf(conn.Connection)
+	perSecN := int(math.Ceil(perSec))
+	bucket := burst - perSecN
+	if tenth := (perSecN + 9) / 10; bucket < tenth {
+		bucket = max(1, min(burst, tenth))
+	}
 	if d.limiter == nil {
-		d.limiter = rate.NewLimiter(rate.Limit(perSec), burst)
+		d.limiter = rate.NewLimiter(rate.Limit(perSec), bucket)
 	} else if perSec != d.perSec || burst != d.burst {
 		d.limiter.SetLimit(rate.Limit(perSec))
-		d.limiter.SetBurst(burst)
+		d.limiter.SetBurst(bucket)
 	}
 	d.perSec, d.burst = perSec, burst
 }
