@@ -162,9 +162,10 @@ type dispatcher struct {
 	limiter  *rate.Limiter
 	perSec   float64
 	burst    int
-	// handing and calling keep perSecond: when calls are handed over,
-	// and again as they leave for the provider.
-	handing, calling spacer
+	// handing keeps perSecond as calls are handed over. Not again as they
+	// leave: a call held up by the database would then hold up every later
+	// one a second on, and the rate would never catch up.
+	handing spacer
 
 	slots   chan struct{} // provider calls in flight
 	calls   sync.WaitGroup
@@ -387,12 +388,11 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	}
 	// The pace is kept here; the checks, the claim and the call run beside
 	// it, so that the database's latency never slows the rate down.
-	n, span := d.perSecond()
 	d.calls.Add(1)
 	go func() {
 		defer d.calls.Done()
 		defer func() { <-d.slots }()
-		if err := d.handle(ctx, conn, j, n, span); err != nil && ctx.Err() == nil {
+		if err := d.handle(ctx, conn, j); err != nil && ctx.Err() == nil {
 			d.o.logger.Error("outbox: send failed", "connection_id", d.connID, "message_id", j.id, "err", err)
 		}
 	}()
@@ -400,7 +400,7 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 }
 
 // handle checks, claims and sends one message.
-func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job, n int, span time.Duration) error {
+func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job) error {
 	if ok, err := d.ready(ctx, conn, j); err != nil || !ok {
 		return err
 	}
@@ -412,12 +412,6 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 	}
 	if !claimed {
 		return nil // cancelled or changed meanwhile
-	}
-	// The pace was kept when this message was handed over; the checks and
-	// the claim since took a varying time, and sends delayed by a slow
-	// moment of the database must not reach the provider bunched together.
-	if wait := time.Until(d.calling.reserve(n, span)); wait > 0 {
-		time.Sleep(wait) // claimed: the call is made even when stopping
 	}
 	sender, err := d.o.adapters.Sender(ctx, conn)
 	var pid string
@@ -634,19 +628,15 @@ func (d *dispatcher) flusher(ctx context.Context) {
 	}
 }
 
-// perSecond is how many sends any one second may hold, and how long that
-// second is: the burst, or the rate's sends when the burst is smaller (a
-// send at a time, evenly spaced); a second plus an eighth of a send's
-// interval (at most 5 ms), for the latency that varies between here and
-// the provider, so that evenly spaced sends do not land 81 in a second
-// there (it costs 0.16% of the rate at 80/s).
+// perSecond is how many sends any one second may hold: the burst, or the
+// rate's sends when the burst is smaller (a send at a time, evenly
+// spaced). No margin is added to the second: evenly spaced sends are
+// exactly a second's worth apart, and a margin would lower the rate.
 func (d *dispatcher) perSecond() (int, time.Duration) {
-	margin := min(5*time.Millisecond, time.Duration(float64(time.Second)/(8*d.perSec)))
-	return max(d.burst, int(math.Ceil(d.perSec))), time.Second + margin
+	return max(d.burst, int(math.Ceil(d.perSec))), time.Second
 }
 
-// window holds the pacing loop to perSecond, so that the calls it hands
-// over rarely wait again at the provider's door (see handle).
+// window holds the pacing loop to perSecond.
 func (d *dispatcher) window(ctx context.Context) error {
 	n, span := d.perSecond()
 	if wait := time.Until(d.handing.reserve(n, span)); wait > 0 {
