@@ -19,11 +19,12 @@ import (
 // contact, protocols numbered only for rows won, activity but for
 // scheduled messages) are the same.
 //
-// The batch updates join a VALUES list on the primary key; their other
-// filters (company, connection, status) are written "col || '' = ?" so that
-// no index can serve them: SQLite, with statistics taken while a table was
-// small, otherwise walks a whole company's rows by its company index for
-// every batch. The filters still hold; only the plan is pinned.
+// The batch statements find their rows by key (a VALUES list on the
+// primary key, or connection and contact); their company filter, and other
+// filters, are written "col || '' = ?" so that no index can serve them:
+// SQLite, with statistics taken while a table was small, otherwise walks a
+// whole company's rows by its company index for every batch. The filters
+// still hold; only the plan is pinned.
 
 // groups is "(?, ?), (?, ?)": n groups of k placeholders.
 func groups(n, k int) string {
@@ -125,7 +126,7 @@ func FindOrOpenMany(ctx context.Context, tx *db.Tx, companyID, connectionID stri
 func findOpenMany(ctx context.Context, tx *db.Tx, companyID, connectionID string, contactIDs []string, into map[string]Found) error {
 	args := append([]any{companyID, connectionID}, anys(contactIDs)...)
 	rows, err := tx.Query(ctx, `SELECT id, contact_id, assignee_id, team_id FROM conversations
-		WHERE company_id = ? AND connection_id = ? AND status <> 'resolved' AND contact_id IN `+groups(1, len(contactIDs)), args...)
+		WHERE company_id || '' = ? AND connection_id = ? AND status <> 'resolved' AND contact_id IN `+groups(1, len(contactIDs)), args...)
 	if err != nil {
 		return fmt.Errorf("find conversations: %w", err)
 	}
