@@ -156,7 +156,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 		Parsers: map[string]inbound.Parser{channel.WhatsAppCloud: whatsappcloud.Parse, channel.Simulator: simulator.Parse}}
 	a.Intake = inbound.NewIntake(d, logger, a.Inbound.Wake)
 	a.Adapters = &connections.Adapters{
-		Graph:     &http.Client{Timeout: 30 * time.Second},
+		Graph:     &http.Client{Timeout: 30 * time.Second, Transport: graphTransport()},
 		Guarded:   egress.New(egress.Options{AllowLoopback: opts.AllowLoopback, MaxBodyBytes: 110 << 20}).HTTPClient(),
 		Scheduler: a.Intake,
 		Options:   a.Connections.Options(),
@@ -273,4 +273,15 @@ type smtpMailer struct{ s mail.Sender }
 
 func (m smtpMailer) Send(ctx context.Context, to, subject, text string) error {
 	return m.s.Send(ctx, mail.Message{To: to, Subject: subject, Text: text})
+}
+
+// graphTransport keeps connections to Meta open for reuse: every dispatcher
+// may have outbox.InFlight calls open to the one Graph host, and the default
+// of two idle connections per host would close and redial nearly every
+// call of a fast campaign (and fill the machine with TIME_WAIT sockets).
+func graphTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 8 * outbox.InFlight
+	tr.MaxIdleConnsPerHost = 8 * outbox.InFlight
+	return tr
 }

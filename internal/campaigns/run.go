@@ -690,8 +690,11 @@ func (f *feeder) waiting(ctx context.Context, c Campaign, reason string) error {
 	return nil
 }
 
-// feedChunk is how many recipients one feeding transaction takes at most.
-const feedChunk = 40
+// feedChunk is how many recipients one feeding transaction takes at most:
+// written a statement per kind of row (outbox.EnqueueMany), 250 take a few
+// milliseconds, short enough for an agent's reply waiting for SQLite's one
+// writer, and few enough statements per message to queue thousands a second.
+const feedChunk = 250
 
 // feedChunk queues up to n pending recipients of a connection in one
 // transaction; it answers how many it took and how many it queued.
@@ -734,31 +737,58 @@ func (f *feeder) feedChunk(ctx context.Context, c Campaign, connID string, n int
 			return err
 		}
 		found = len(batch)
-		for _, p := range batch {
-			q, err := s.outbox.Enqueue(ctx, tx, outbox.Message{CompanyID: c.companyID, ConnectionID: connID, ContactID: p.id,
-				Lane: outbox.Campaigns, Source: "campaign", Out: s.outboundFor(c.Message, p)})
-			if e, ok := apierr.As(err); ok && e.Status < 500 && e.Code != "not_found" {
-				// Refused before anything was written: the recipient is
-				// skipped (opted out meanwhile) or fails with the reason.
-				status := "failed"
-				if e.Code == "opted_out" {
-					status = "skipped"
-				}
-				if _, err := tx.Exec(ctx, `UPDATE campaign_recipients SET status = ?, error_code = ?, error_reason = ?, updated_at = ?
-					WHERE campaign_id = ? AND contact_id = ?`, status, e.Code, e.Message, db.Now(), c.ID, p.id); err != nil {
-					return err
-				}
+		msgs := make([]outbox.Message, len(batch))
+		for i, p := range batch {
+			msgs[i] = outbox.Message{CompanyID: c.companyID, ConnectionID: connID, ContactID: p.id,
+				Lane: outbox.Campaigns, Source: "campaign", Out: s.outboundFor(c.Message, p)}
+		}
+		queued, refused, err := s.outbox.EnqueueMany(ctx, tx, c.companyID, connID, msgs)
+		if err != nil {
+			return err
+		}
+		// Each recipient moves to queued in the transaction that writes
+		// its message: one statement for the batch.
+		var pairs []any
+		for i, p := range batch {
+			err := refused[i]
+			if err == nil {
+				pairs = append(pairs, p.id, queued[i].MessageID)
 				continue
 			}
-			if err != nil {
+			e, ok := apierr.As(err)
+			if !ok || e.Status >= 500 || e.Code == "not_found" {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `UPDATE campaign_recipients SET status = 'queued', message_id = ?, updated_at = ?
-				WHERE campaign_id = ? AND contact_id = ? AND status = 'pending'`, q.MessageID, db.Now(), c.ID, p.id); err != nil {
-				return fmt.Errorf("recipient queued: %w", err)
+			// Refused before anything was written: the recipient is
+			// skipped (opted out meanwhile) or fails with the reason.
+			status := "failed"
+			if e.Code == "opted_out" {
+				status = "skipped"
 			}
-			fed++
+			if _, err := tx.Exec(ctx, `UPDATE campaign_recipients SET status = ?, error_code = ?, error_reason = ?, updated_at = ?
+				WHERE campaign_id = ? AND contact_id = ?`, status, e.Code, e.Message, db.Now(), c.ID, p.id); err != nil {
+				return err
+			}
 		}
+		if len(pairs) == 0 {
+			return nil
+		}
+		n := len(pairs) / 2
+		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+		res, err := tx.Exec(ctx, `WITH v (contact_id, message_id) AS (VALUES `+values+`)
+			UPDATE campaign_recipients SET status = 'queued', message_id = v.message_id, updated_at = ?
+			FROM v WHERE campaign_recipients.campaign_id = ? AND campaign_recipients.contact_id = v.contact_id AND campaign_recipients.status = 'pending'`,
+			append(pairs, db.Now(), c.ID)...)
+		if err != nil {
+			return fmt.Errorf("recipients queued: %w", err)
+		}
+		if got, _ := res.RowsAffected(); got != int64(n) {
+			// The rows were read pending in this transaction (locked on
+			// PostgreSQL, the one writer on SQLite): anything else would
+			// leave a message without its recipient.
+			return fmt.Errorf("recipients queued: %d of %d were still pending", got, n)
+		}
+		fed = n
 		return nil
 	})
 	return found, fed, err

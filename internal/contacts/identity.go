@@ -81,6 +81,28 @@ func TouchOutbound(ctx context.Context, tx *db.Tx, companyID, contactID string, 
 	return nil
 }
 
+// TouchOutboundMany is TouchOutbound for many contacts of a company at
+// once (a dispatcher records its sends in batches); last maps a contact to
+// its latest send.
+func TouchOutboundMany(ctx context.Context, tx *db.Tx, companyID string, last map[string]time.Time) error {
+	if len(last) == 0 {
+		return nil
+	}
+	var args []any
+	for id, t := range last {
+		args = append(args, id, t)
+	}
+	values := strings.TrimSuffix(strings.Repeat("(?, "+db.TimeValue(tx.Dialect())+"), ", len(last)), ", ")
+	args = append(args, companyID)
+	_, err := tx.Exec(ctx, `WITH v (id, at) AS (VALUES `+values+`)
+		UPDATE contacts SET last_outbound_at = v.at FROM v
+		WHERE contacts.id = v.id AND contacts.company_id || '' = ? AND (contacts.last_outbound_at IS NULL OR contacts.last_outbound_at < v.at)`, args...)
+	if err != nil {
+		return fmt.Errorf("contacts' last outbound: %w", err)
+	}
+	return nil
+}
+
 // KeywordAction says what a message's text asks for: "opt_out", "opt_in" or
 // "" when it is no keyword. The whole message must be the keyword, compared
 // without case, accents or surrounding punctuation, so that "Sair!" counts

@@ -374,35 +374,7 @@ func benchReplies(b *testing.B, d *db.DB, recipients, replies int) {
 	// frozen into campaign_recipients and the feeder keeps the outbox's
 	// campaign lane two seconds ahead of the connection's rate.
 	ctx := context.Background()
-	seedStart := time.Now()
-	const batch = 10_000
-	for start := 0; start < recipients; start += batch {
-		var contactRows, addrRows [][]any
-		now := time.Now().UTC()
-		for i := start; i < min(start+batch, recipients); i++ {
-			contactID, phone := ids.New(), fmt.Sprintf("+55119%08d", i)
-			contactRows = append(contactRows, []any{contactID, companyID, phone, fmt.Sprintf("Pessoa %d", i), "pessoa " + phone,
-				"opted_in", "import", now, now, now})
-			addrRows = append(addrRows, []any{companyID, contactID, "phone", phone, now})
-		}
-		err := d.InTx(ctx, func(tx *db.Tx) error {
-			if err := db.BulkLoad(ctx, tx); err != nil {
-				return err
-			}
-			if err := db.CopyRows(ctx, tx, "contacts", []string{"id", "company_id", "phone", "name", "search",
-				"consent_state", "consent_source", "consent_at", "created_at", "updated_at"}, contactRows); err != nil {
-				return err
-			}
-			return db.CopyRows(ctx, tx, "contact_addresses", []string{"company_id", "contact_id", "kind", "value", "created_at"}, addrRows)
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := d.Refresh(ctx, "contacts", "contact_addresses"); err != nil {
-		b.Fatal(err)
-	}
-	seeded := time.Since(seedStart)
+	seeded := seedAudience(b, d, companyID, recipients)
 	campaign := owner.must(201, "POST", "/api/v1/campaigns", map[string]any{"name": "Black Friday", "connection_ids": []string{connID},
 		"audience": map[string]any{"all": true}, "message": map[string]any{"type": "template", "template": map[string]any{"name": "oferta", "language": "pt_BR"}}})
 	startAt := time.Now()

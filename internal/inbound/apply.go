@@ -320,16 +320,43 @@ func LockReports(ctx context.Context, tx *db.Tx, connectionID string, providerID
 		keys = append(keys, reportKey(connectionID, id))
 	}
 	slices.Sort(keys)
-	for _, k := range slices.Compact(keys) {
-		if err := db.LockKey(ctx, tx, k); err != nil {
-			return fmt.Errorf("lock report: %w", err)
-		}
+	if err := db.LockKeys(ctx, tx, slices.Compact(keys)); err != nil {
+		return fmt.Errorf("lock reports: %w", err)
 	}
 	return nil
 }
 
 func reportKey(connectionID, providerID string) string {
 	return "report:" + connectionID + ":" + providerID
+}
+
+// Unmatched answers which of a connection's provider ids have delivery
+// reports waiting for their message (arrived before the send was
+// recorded): the sends recorded in a batch look them up at once, and only
+// those call ApplyUnmatched.
+func Unmatched(ctx context.Context, tx *db.Tx, connectionID string, providerIDs []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(providerIDs) == 0 {
+		return out, nil
+	}
+	args := []any{connectionID}
+	for _, id := range providerIDs {
+		args = append(args, id)
+	}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT provider_message_id FROM message_statuses
+		WHERE connection_id = ? AND message_id IS NULL AND provider_message_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(providerIDs)), ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("unmatched statuses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
 
 func firstNonEmpty(xs ...string) string {

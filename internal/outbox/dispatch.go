@@ -13,6 +13,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,11 +158,16 @@ type dispatcher struct {
 	connID   string
 	wakeC    chan struct{} // new messages to send
 	resultsC chan struct{} // outcomes to write
+	claimC   chan claimReq // messages to mark sending
 	quit     chan struct{}
 	done     chan struct{}
 	limiter  *rate.Limiter
 	perSec   float64
 	burst    int
+	// handing keeps perSecond as calls are handed over. Not again as they
+	// leave: a call held up by the database would then hold up every later
+	// one a second on, and the rate would never catch up.
+	handing spacer
 
 	slots   chan struct{} // provider calls in flight
 	calls   sync.WaitGroup
@@ -183,14 +189,14 @@ type dispatcher struct {
 	held atomic.Bool
 }
 
-// inFlight is how many provider calls a connection may have open at once:
+// InFlight is how many provider calls a connection may have open at once:
 // Meta answers in 100-300 ms, so 80 messages per second need a dozen or so.
-const inFlight = 32
+const InFlight = 32
 
 // maxBacklog bounds the calls made whose outcome is not yet committed. A
 // crash turns those into "outcome unknown" (send_interrupted), so when the
 // database falls behind the provider, sending waits for it instead.
-const maxBacklog = 2 * inFlight
+const maxBacklog = 2 * InFlight
 
 // waitBacklog holds the next call while too many outcomes wait to be
 // written.
@@ -212,8 +218,8 @@ func (d *dispatcher) waitBacklog(ctx context.Context) error {
 }
 
 func newDispatcher(o *Outbox, connID string) *dispatcher {
-	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
-		slots: make(chan struct{}, inFlight), handed: map[string]int{}, flushedC: make(chan struct{}, 1)}
+	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), claimC: make(chan claimReq), quit: make(chan struct{}), done: make(chan struct{}),
+		slots: make(chan struct{}, InFlight), handed: map[string]int{}, flushedC: make(chan struct{}, 1)}
 }
 
 func (d *dispatcher) wake() {
@@ -269,6 +275,11 @@ func (d *dispatcher) run(parent context.Context) {
 		defer close(flushed)
 		d.flusher(ctx)
 	}()
+	claimsDone := make(chan struct{})
+	go func() {
+		defer close(claimsDone)
+		d.claimer(ctx)
+	}()
 	var queue []*job
 	for ctx.Err() == nil {
 		var err error
@@ -280,6 +291,7 @@ func (d *dispatcher) run(parent context.Context) {
 	}
 	// Calls in flight finish, and their outcomes are written.
 	d.calls.Wait()
+	<-claimsDone
 	<-flushed
 	if err := d.flush(context.WithoutCancel(parent)); err != nil {
 		d.o.logger.Error("outbox: results not recorded at stop", "connection_id", d.connID, "err", err)
@@ -362,6 +374,9 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	if err := d.limiter.Wait(ctx); err != nil {
 		return nil, err
 	}
+	if err := d.window(ctx); err != nil {
+		return nil, err
+	}
 	// A message that arrived while waiting may belong to a faster lane:
 	// the token goes to whatever is first now.
 	select {
@@ -399,11 +414,11 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 	}
 	// Committed before the call: after a crash the row says the call may
 	// have happened.
-	res, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE id = ? AND status = 'queued'`, j.id)
+	claimed, err := d.claim(ctx, j.id)
 	if err != nil {
 		return fmt.Errorf("claim: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if !claimed {
 		return nil // cancelled or changed meanwhile
 	}
 	sender, err := d.o.adapters.Sender(ctx, conn)
@@ -419,6 +434,104 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 	}
 	d.add(d.outcome(j, pid, err))
 	return nil
+}
+
+// claimReq asks the claimer to mark a message sending.
+type claimReq struct {
+	id    string
+	reply chan claimAnswer
+}
+
+type claimAnswer struct {
+	claimed bool
+	err     error
+}
+
+// claim marks a message sending and answers once that is committed, or
+// false when it is no longer queued (cancelled, withdrawn by a pause).
+// The calls in flight claim at once, so the claimer commits together the
+// claims that arrive while the previous commit runs: one commit for many
+// messages, each still committed before its own provider call, and only
+// messages about to be called are ever marked.
+func (d *dispatcher) claim(ctx context.Context, id string) (bool, error) {
+	req := claimReq{id: id, reply: make(chan claimAnswer, 1)}
+	select {
+	case d.claimC <- req:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	// Answered even when ctx ends: a claim committed must be known, or its
+	// row would stay sending without a call.
+	a := <-req.reply
+	return a.claimed, a.err
+}
+
+// claimer commits claims in groups until ctx ends.
+func (d *dispatcher) claimer(ctx context.Context) {
+	for {
+		var batch []claimReq
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-d.claimC:
+			batch = append(batch, r)
+		}
+	more:
+		for len(batch) < InFlight {
+			select {
+			case r := <-d.claimC:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		got, err := d.claimBatch(context.WithoutCancel(ctx), batch)
+		for _, r := range batch {
+			r.reply <- claimAnswer{claimed: got[r.id], err: err}
+		}
+	}
+}
+
+func (d *dispatcher) claimBatch(ctx context.Context, batch []claimReq) (map[string]bool, error) {
+	args := []any{d.connID}
+	for _, r := range batch {
+		args = append(args, r.id)
+	}
+	got := map[string]bool{}
+	if len(batch) == 1 {
+		// Alone (a paced connection): the plain statement, its own commit.
+		res, err := d.o.db.Exec(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1 WHERE connection_id = ? AND id = ? AND status = 'queued'`,
+			d.connID, batch[0].id)
+		if err != nil {
+			return nil, err
+		}
+		n, _ := res.RowsAffected()
+		got[batch[0].id] = n == 1
+		return got, nil
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+	// A transaction: on SQLite only the writer may update, and a plain
+	// query goes to a reader.
+	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE messages SET status = 'sending', attempts = attempts + 1
+			WHERE connection_id = ? AND id IN (`+in+`) AND status = 'queued' RETURNING id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			got[id] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return got, nil
 }
 
 // upload hands an attached file to the provider and sends the message by
@@ -470,7 +583,7 @@ func (d *dispatcher) ready(ctx context.Context, conn connections.Resolved, j *jo
 		return false, err
 	}
 	j.out.To = c.phone
-	err = check(ctx, d.o.db, conn.Connection, j.companyID, j.contactID, c, withUpload(j.out, j.mediaKey), now)
+	err = check(conn.Connection, j.contactID, c, withUpload(j.out, j.mediaKey), now, queryFacts{ctx, d.o.db, j.companyID, conn.ID})
 	if err == nil {
 		return true, nil
 	}
@@ -523,14 +636,80 @@ func (d *dispatcher) flusher(ctx context.Context) {
 	}
 }
 
-// pace keeps the limiter in step with the connection's settings.
+// perSecond is how many sends any one second may hold: the burst, or the
+// rate's sends when the burst is smaller (a send at a time, evenly
+// spaced). No margin is added to the second: evenly spaced sends are
+// exactly a second's worth apart, and a margin would lower the rate.
+func (d *dispatcher) perSecond() (int, time.Duration) {
+	return max(d.burst, int(math.Ceil(d.perSec))), time.Second
+}
+
+// window holds the pacing loop to perSecond.
+func (d *dispatcher) window(ctx context.Context) error {
+	n, span := d.perSecond()
+	if wait := time.Until(d.handing.reserve(n, span)); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// spacer hands out send times so that no span holds more than n of them.
+type spacer struct {
+	mu   sync.Mutex
+	ring []time.Time // the last n times handed out, oldest at next
+	next int
+	last time.Time
+}
+
+// reserve answers the earliest time from now on that keeps the promise,
+// and counts a send at it. Times handed out never go back, so any span
+// holds at most n.
+func (s *spacer) reserve(n int, span time.Duration) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.ring) != n {
+		s.ring, s.next = make([]time.Time, n), 0
+	}
+	t := time.Now()
+	if t.Before(s.last) {
+		t = s.last
+	}
+	if old := s.ring[s.next]; !old.IsZero() && t.Before(old.Add(span)) {
+		t = old.Add(span)
+	}
+	s.ring[s.next], s.last = t, t
+	s.next = (s.next + 1) % n
+	return t
+}
+
+// pace keeps the limiter in step with the connection's settings. The
+// burst setting is the most sends any one second may hold (as a provider
+// counts; window keeps it), so the bucket holds what the burst allows
+// beyond the second's own rate: a bucket of the whole burst would let a
+// rested connection send it at once and then a second's worth more within
+// that same second (160 at 80/s with a burst of 80), and while window held
+// it back the bucket would fill again, sending every second in one bunch.
+// It holds at least a tenth of a second's sends (within the burst), so
+// that a dispatcher held up for a moment by the database catches up
+// rather than losing the rate.
 func (d *dispatcher) pace(conn connections.Resolved) {
 	perSec, burst := RateOf(conn.Connection)
+	perSecN := int(math.Ceil(perSec))
+	bucket := burst - perSecN
+	if tenth := (perSecN + 9) / 10; bucket < tenth {
+		bucket = max(1, min(burst, tenth))
+	}
 	if d.limiter == nil {
-		d.limiter = rate.NewLimiter(rate.Limit(perSec), burst)
+		d.limiter = rate.NewLimiter(rate.Limit(perSec), bucket)
 	} else if perSec != d.perSec || burst != d.burst {
 		d.limiter.SetLimit(rate.Limit(perSec))
-		d.limiter.SetBurst(burst)
+		d.limiter.SetBurst(bucket)
 	}
 	d.perSec, d.burst = perSec, burst
 }
@@ -665,8 +844,15 @@ func (d *dispatcher) flush(ctx context.Context) error {
 		if err := inbound.LockReports(ctx, tx, d.connID, sent); err != nil {
 			return err
 		}
+		// Sends, the bulk of any flush, are recorded a statement per kind
+		// of row for the lot; retries and failures one by one.
 		var pubs []pub
+		var ok []result
 		for _, r := range pending {
+			if r.status == channel.StatusSent && r.msgID != "" {
+				ok = append(ok, r)
+				continue
+			}
 			p, err := d.record(ctx, tx, r)
 			if err != nil {
 				return err
@@ -674,6 +860,11 @@ func (d *dispatcher) flush(ctx context.Context) error {
 			pubs = append(pubs, p...)
 		}
 		attention := slices.ContainsFunc(pending, func(r result) bool { return r.attention != "" })
+		p, err := d.recordSent(ctx, tx, ok)
+		if err != nil {
+			return err
+		}
+		pubs = append(pubs, p...)
 		tx.AfterCommit(func() {
 			if attention {
 				d.held.Store(false) // the connection now says needs_attention itself
@@ -696,6 +887,94 @@ func (d *dispatcher) flush(ctx context.Context) error {
 type pub struct {
 	company string
 	ev      realtime.Event
+}
+
+// recordSent records sends as record does each: the message sent with its
+// provider id (unless a new lease holder reconciled it meanwhile), the
+// campaign recipient, the contact's last outbound time, a scheduled
+// message becoming its conversation's last, and delivery reports that
+// arrived before the send was recorded (see LockReports in flush).
+func (d *dispatcher) recordSent(ctx context.Context, tx *db.Tx, rs []result) ([]pub, error) {
+	byCompany := map[string][]result{}
+	var companies []string
+	for _, r := range rs {
+		if _, ok := byCompany[r.companyID]; !ok {
+			companies = append(companies, r.companyID)
+		}
+		byCompany[r.companyID] = append(byCompany[r.companyID], r)
+	}
+	var pubs []pub
+	for _, co := range companies {
+		rs := byCompany[co]
+		var args []any
+		for _, r := range rs {
+			args = append(args, r.msgID, r.providerID, r.at)
+		}
+		args = append(args, d.connID, co)
+		values := strings.TrimSuffix(strings.Repeat("(?, ?, "+db.TimeValue(tx.Dialect())+"), ", len(rs)), ", ")
+		rows, err := tx.Query(ctx, `WITH v (id, pid, at) AS (VALUES `+values+`)
+			UPDATE messages SET status = 'sent', provider_message_id = v.pid, sent_at = v.at, status_at = v.at, error_code = '', error_reason = ''
+			FROM v WHERE messages.id = v.id AND messages.connection_id || '' = ? AND messages.company_id || '' = ? AND messages.status || '' = 'sending'
+			RETURNING messages.id`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("record sent: %w", err)
+		}
+		recorded := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			recorded[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("record sent: %w", err)
+		}
+		sentAt, touched := map[string]time.Time{}, map[string]time.Time{}
+		var pids []string
+		for _, r := range rs {
+			if !recorded[r.msgID] {
+				continue // reconciled meanwhile by a new lease holder
+			}
+			sentAt[r.msgID] = r.at
+			if r.at.After(touched[r.contactID]) {
+				touched[r.contactID] = r.at
+			}
+			pids = append(pids, r.providerID)
+			pubs = append(pubs, pub{co, realtime.Event{Type: "message.status", Data: map[string]any{
+				"message_id": r.msgID, "status": channel.StatusSent, "error_code": ""}}})
+			if r.scheduled {
+				if err := conversations.Left(ctx, tx, r.msgID, r.at); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := recipient.MirrorSent(ctx, tx, co, sentAt); err != nil {
+			return nil, err
+		}
+		if err := contacts.TouchOutboundMany(ctx, tx, co, touched); err != nil {
+			return nil, err
+		}
+		early, err := inbound.Unmatched(ctx, tx, d.connID, pids)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if !recorded[r.msgID] || !early[r.providerID] {
+				continue
+			}
+			evs, err := inbound.ApplyUnmatched(ctx, tx, co, d.connID, r.msgID, r.providerID)
+			if err != nil {
+				return nil, err
+			}
+			for _, ev := range evs {
+				pubs = append(pubs, pub{co, ev})
+			}
+		}
+	}
+	return pubs, nil
 }
 
 func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, error) {

@@ -18,10 +18,25 @@
 //     were queued stops them (failed, code opted_out), a closed 24-hour
 //     window fails free-form messages on whatsapp_cloud (window_closed;
 //     templates pass), a template must be approved with the right values.
-//   - A row is committed as sending before the provider call, together with
-//     the results of the previous sends (one commit per message). Rows found
-//     sending when a dispatcher takes a lease were in flight at a crash: they
-//     are failed with code send_interrupted and never re-sent blindly.
+//   - A row is committed as sending before the provider call. The calls in
+//     flight claim together: one UPDATE commits the claims that arrived
+//     while the previous one ran, and each call waits for its own row's
+//     commit, so only rows about to be called are ever marked. Outcomes are
+//     group-committed by a flusher (many per transaction, sends recorded a
+//     statement per kind of row), at most 2 x InFlight behind the calls.
+//     Rows found sending when a dispatcher takes a lease were in flight at
+//     a crash: they are failed with code send_interrupted and never re-sent
+//     blindly.
+//   - Pace: a connection's rate (messages/s) and burst, the most sends any
+//     one second holds, as a provider counts. A token bucket keeps the rate
+//     and holds only what the burst allows beyond it (at least a tenth of a
+//     second's sends, to catch up after a stall); a sliding window of burst
+//     sends per second is kept as calls are handed over. The checks and
+//     the claim after it take varying time, so the provider may see a few
+//     more in a second on a busy machine (docs/BENCHMARKS.md measures it).
+//   - EnqueueMany is Enqueue for a batch of one connection (the campaign
+//     feeder): the same checks and rows, read and written a statement per
+//     kind of row.
 //   - Outcomes: sent with the provider id (early delivery reports are then
 //     applied, see inbound.ApplyUnmatched); retryable refusals go back to
 //     queued with exponential backoff (at most 8 tries); a back-off for one

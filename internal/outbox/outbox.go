@@ -105,37 +105,66 @@ func loadContact(ctx context.Context, q db.Querier, companyID, contactID string)
 	return c, err
 }
 
-// windowOpen says whether the contact wrote to this connection within 24 hours.
-func windowOpen(ctx context.Context, q db.Querier, connectionID, contactID string, now time.Time) (bool, error) {
+// facts are what the checks read besides the contact: a stored template,
+// and when the contact last wrote on the connection. A single send reads
+// them as it goes (queryFacts); EnqueueMany reads them once for a batch.
+type facts interface {
+	template(name, language string) (templates.Stored, error)
+	lastInbound(contactID string) (time.Time, error)
+}
+
+type queryFacts struct {
+	ctx                     context.Context
+	q                       db.Querier
+	companyID, connectionID string
+}
+
+func (f queryFacts) template(name, language string) (templates.Stored, error) {
+	return templates.Lookup(f.ctx, f.q, f.companyID, f.connectionID, name, language)
+}
+
+func (f queryFacts) lastInbound(contactID string) (time.Time, error) {
 	var last db.Time
-	err := q.QueryRow(ctx, `SELECT max(last_inbound_at) FROM conversations WHERE connection_id = ? AND contact_id = ?`,
-		connectionID, contactID).Scan(&last)
+	err := f.q.QueryRow(f.ctx, `SELECT max(last_inbound_at) FROM conversations WHERE company_id = ? AND connection_id = ? AND contact_id = ?`,
+		f.companyID, f.connectionID, contactID).Scan(&last)
 	if err != nil {
-		return false, fmt.Errorf("window: %w", err)
+		return time.Time{}, fmt.Errorf("window: %w", err)
 	}
-	return !last.IsZero() && now.Sub(last.Time) < Window, nil
+	return last.Time, nil
+}
+
+// checkTemplate is templates.CheckSend through f.
+func checkTemplate(f facts, m *channel.TemplateMessage) error {
+	if m == nil || m.Name == "" || m.Language == "" {
+		return templates.Stored{}.Check(m) // template_required
+	}
+	st, err := f.template(m.Name, m.Language)
+	if err != nil {
+		return err
+	}
+	return st.Check(m)
 }
 
 // check runs the rules every send must pass, at enqueue and again at
 // dispatch. It answers an apierr whose code the message keeps when it fails.
-func check(ctx context.Context, q db.Querier, conn connections.Connection, companyID, contactID string, c contactState, out channel.Outbound, now time.Time) error {
+func check(conn connections.Connection, contactID string, c contactState, out channel.Outbound, now time.Time, f facts) error {
 	if c.consent == contacts.OptedOut {
 		return refuse("opted_out", "This contact opted out of messages; nothing is sent to them until they opt back in.")
 	}
 	if conn.Type == channel.WhatsAppCloud {
 		if out.Type == channel.TypeTemplate {
-			return templates.CheckSend(ctx, q, companyID, conn.ID, out.Template)
+			return checkTemplate(f, out.Template)
 		}
-		open, err := windowOpen(ctx, q, conn.ID, contactID, now)
+		last, err := f.lastInbound(contactID)
 		if err != nil {
 			return err
 		}
-		if !open {
+		if last.IsZero() || now.Sub(last) >= Window {
 			return refuse("window_closed", "The 24-hour window is closed: more than 24 hours passed since this contact last wrote. Send an approved template.")
 		}
 	}
 	if out.Type == channel.TypeTemplate && conn.Type == channel.Simulator {
-		return templates.CheckSend(ctx, q, companyID, conn.ID, out.Template)
+		return checkTemplate(f, out.Template)
 	}
 	return nil
 }
@@ -180,7 +209,7 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *db.Tx, m Message) (Queued, err
 		return Queued{}, refuse("invalid_message", err.(*channel.Error).Message)
 	}
 	now := o.now()
-	if err := check(ctx, tx, conn, m.CompanyID, m.ContactID, c, probe, now); err != nil {
+	if err := check(conn, m.ContactID, c, probe, now, queryFacts{ctx, tx, m.CompanyID, m.ConnectionID}); err != nil {
 		return Queued{}, err
 	}
 	found, err := conversations.FindOrOpen(ctx, tx, m.CompanyID, m.ConnectionID, m.ContactID, now, false)

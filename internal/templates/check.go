@@ -3,7 +3,9 @@ package templates
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -23,13 +25,48 @@ func CheckSend(ctx context.Context, q db.Querier, companyID, connectionID string
 	if m == nil || m.Name == "" || m.Language == "" {
 		return apierr.New(http.StatusUnprocessableEntity, "template_required", "Choose a template and its language.")
 	}
-	var status, comps string
-	err := q.QueryRow(ctx, `SELECT status, components FROM templates WHERE company_id = ? AND connection_id = ? AND name = ? AND language = ?`,
-		companyID, connectionID, m.Name, m.Language).Scan(&status, &comps)
+	st, err := Lookup(ctx, q, companyID, connectionID, m.Name, m.Language)
 	if err != nil {
+		return err
+	}
+	return st.Check(m)
+}
+
+// Stored is a template as read once for many sends: a campaign queues
+// hundreds of sends of one template per transaction, and reading it for
+// each would cost a query per recipient twice (check and render).
+type Stored struct {
+	name, status, comps string
+	found               bool
+}
+
+// Lookup reads a template of a connection; one that does not exist is not
+// an error here but fails Check.
+func Lookup(ctx context.Context, q db.Querier, companyID, connectionID, name, language string) (Stored, error) {
+	st := Stored{name: name}
+	err := q.QueryRow(ctx, `SELECT status, components FROM templates WHERE company_id = ? AND connection_id = ? AND name = ? AND language = ?`,
+		companyID, connectionID, name, language).Scan(&st.status, &st.comps)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("template %s: %w", name, err)
+	}
+	st.found = true
+	return st, nil
+}
+
+// Check is CheckSend against a template already read (m is of that name
+// and language).
+func (st Stored) Check(m *channel.TemplateMessage) error {
+	if m == nil || m.Name == "" || m.Language == "" {
+		return apierr.New(http.StatusUnprocessableEntity, "template_required", "Choose a template and its language.")
+	}
+	if !st.found {
 		return apierr.New(http.StatusUnprocessableEntity, "template_not_found",
 			fmt.Sprintf("The template %s (%s) does not exist on this connection; sync the templates.", m.Name, m.Language))
 	}
+	status, comps := st.status, st.comps
 	if status != Approved {
 		return apierr.New(http.StatusUnprocessableEntity, "template_not_approved",
 			fmt.Sprintf("The template %s is %s; only approved templates can be sent.", m.Name, strings.ToLower(status)))
@@ -107,14 +144,20 @@ func matchParams(part string, want Variables, got []channel.TemplateParam, misma
 // values, as the contact will read them: what the timeline shows. The
 // server renders it rather than trusting a client's text.
 func Render(ctx context.Context, q db.Querier, companyID, connectionID string, m *channel.TemplateMessage) (map[string]string, error) {
-	var comps string
-	err := q.QueryRow(ctx, `SELECT components FROM templates WHERE company_id = ? AND connection_id = ? AND name = ? AND language = ?`,
-		companyID, connectionID, m.Name, m.Language).Scan(&comps)
+	st, err := Lookup(ctx, q, companyID, connectionID, m.Name, m.Language)
 	if err != nil {
-		return nil, fmt.Errorf("template for rendering: %w", err)
+		return nil, err
+	}
+	return st.Render(m)
+}
+
+// Render is the package's Render against a template already read.
+func (st Stored) Render(m *channel.TemplateMessage) (map[string]string, error) {
+	if !st.found {
+		return nil, fmt.Errorf("template for rendering: %s: %w", st.name, sql.ErrNoRows)
 	}
 	var parts []Component
-	if err := json.Unmarshal([]byte(comps), &parts); err != nil {
+	if err := json.Unmarshal([]byte(st.comps), &parts); err != nil {
 		return nil, fmt.Errorf("template components: %w", err)
 	}
 	fill := func(text string, params []channel.TemplateParam) string {

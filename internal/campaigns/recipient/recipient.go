@@ -9,6 +9,7 @@ package recipient
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/masteria/masteria/internal/store/db"
@@ -44,6 +45,28 @@ func Mirror(ctx context.Context, tx *db.Tx, msgID, status, code, reason string, 
 	}
 	if err != nil {
 		return fmt.Errorf("campaign recipient status: %w", err)
+	}
+	return nil
+}
+
+// MirrorSent is Mirror(sent) for many messages of a company at once (a
+// dispatcher records its sends in batches); at maps a message to when it
+// was sent.
+func MirrorSent(ctx context.Context, tx *db.Tx, companyID string, at map[string]time.Time) error {
+	if len(at) == 0 {
+		return nil
+	}
+	var args []any
+	for id, t := range at {
+		args = append(args, id, t)
+	}
+	values := strings.TrimSuffix(strings.Repeat("(?, "+db.TimeValue(tx.Dialect())+"), ", len(at)), ", ")
+	args = append(args, db.Now(), companyID)
+	_, err := tx.Exec(ctx, `WITH v (id, at) AS (VALUES `+values+`)
+		UPDATE campaign_recipients SET status = 'sent', sent_at = v.at, updated_at = ? FROM v
+		WHERE campaign_recipients.message_id = v.id AND campaign_recipients.company_id || '' = ? AND campaign_recipients.status IN (`+from["sent"]+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("campaign recipients sent: %w", err)
 	}
 	return nil
 }

@@ -55,3 +55,25 @@ func LockKey(ctx context.Context, tx *Tx, key string) error {
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, key)
 	return err
 }
+
+// LockKeys is LockKey for many names, in the order given (callers sort
+// them, so that two transactions never wait for each other in a cycle),
+// in one statement: a dispatcher locks the reports of every send it
+// records at once.
+func LockKeys(ctx context.Context, tx *Tx, keys []string) error {
+	if tx.Dialect() != Postgres || len(keys) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(? AS TEXT[])) WITH ORDINALITY AS t (k, i) ORDER BY i`, keys)
+	return err
+}
+
+// TimeValue is a placeholder for a time inside a VALUES list: PostgreSQL
+// types a bare parameter there as text, which a timestamptz column
+// refuses; SQLite stores times as text anyway.
+func TimeValue(d Dialect) string {
+	if d == Postgres {
+		return "CAST(? AS TIMESTAMPTZ)"
+	}
+	return "?"
+}

@@ -184,6 +184,14 @@ func (s *Server) Sent() []Sent {
 	return append([]Sent(nil), s.sent...)
 }
 
+// SentCount is how many messages were accepted so far: a cheap poll for
+// benchmarks that send a hundred thousand (Sent copies them all).
+func (s *Server) SentCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent)
+}
+
 // Reset forgets recorded requests and sends, keeping media and templates.
 func (s *Server) Reset() {
 	s.mu.Lock()
