@@ -27,6 +27,7 @@ import (
 	"github.com/masteria/masteria/internal/inbound"
 	"github.com/masteria/masteria/internal/realtime"
 	"github.com/masteria/masteria/internal/store/db"
+	"github.com/masteria/masteria/internal/templates"
 )
 
 const (
@@ -187,6 +188,9 @@ type dispatcher struct {
 	// credentials no longer work until that is recorded (the connection
 	// then reads needs_attention): no more calls with a dead token.
 	held atomic.Bool
+	// templates the checks read, kept a moment (see facts).
+	tplMu     sync.Mutex
+	templates map[string]cachedTemplate
 }
 
 // InFlight is how many provider calls a connection may have open at once:
@@ -219,7 +223,7 @@ func (d *dispatcher) waitBacklog(ctx context.Context) error {
 
 func newDispatcher(o *Outbox, connID string) *dispatcher {
 	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), claimC: make(chan claimReq), quit: make(chan struct{}), done: make(chan struct{}),
-		slots: make(chan struct{}, InFlight), handed: map[string]int{}, flushedC: make(chan struct{}, 1)}
+		slots: make(chan struct{}, InFlight), handed: map[string]int{}, templates: map[string]cachedTemplate{}, flushedC: make(chan struct{}, 1)}
 }
 
 func (d *dispatcher) wake() {
@@ -250,6 +254,7 @@ type result struct {
 // job is a queued message the dispatcher picked.
 type job struct {
 	id, companyID, contactID string
+	contact                  contactState // as read with the row, moments before the call
 	out                      channel.Outbound
 	attempts                 int
 	mediaKey                 string // a file an agent attached, to upload first
@@ -578,12 +583,9 @@ func (d *dispatcher) upload(ctx context.Context, sender channel.Sender, j *job) 
 // with their code and is never sent.
 func (d *dispatcher) ready(ctx context.Context, conn connections.Resolved, j *job) (bool, error) {
 	now := d.o.now().UTC()
-	c, err := loadContact(ctx, d.o.db, j.companyID, j.contactID)
-	if err != nil {
-		return false, err
-	}
+	c := j.contact
 	j.out.To = c.phone
-	err = check(conn.Connection, j.contactID, c, withUpload(j.out, j.mediaKey), now, queryFacts{ctx, d.o.db, j.companyID, conn.ID})
+	err := check(conn.Connection, j.contactID, c, withUpload(j.out, j.mediaKey), now, d.facts(ctx, j.companyID, conn.ID))
 	if err == nil {
 		return true, nil
 	}
@@ -714,13 +716,61 @@ func (d *dispatcher) pace(conn connections.Resolved) {
 	d.perSec, d.burst = perSec, burst
 }
 
+// fetchSize is how many rows a fetch reads ahead: a tenth of a second's
+// sends, at least 20. A reply still goes next: it wakes a new fetch.
+func (d *dispatcher) fetchSize() int {
+	return max(20, min(200, int(d.perSec/10)))
+}
+
+// facts are the checks' reads for a dispatcher: the stored template is
+// kept for a second, since a fast connection sends the same one hundreds
+// of times a second; a review that pauses it takes effect within that.
+func (d *dispatcher) facts(ctx context.Context, companyID, connID string) facts {
+	return dispatchFacts{queryFacts{ctx, d.o.db, companyID, connID}, d}
+}
+
+type dispatchFacts struct {
+	queryFacts
+	d *dispatcher
+}
+
+// templateTTL is how long a dispatcher trusts a stored template it read.
+const templateTTL = time.Second
+
+type cachedTemplate struct {
+	st templates.Stored
+	at time.Time
+}
+
+func (f dispatchFacts) template(name, language string) (templates.Stored, error) {
+	key := f.companyID + "|" + name + "|" + language
+	now := time.Now()
+	f.d.tplMu.Lock()
+	c, ok := f.d.templates[key]
+	f.d.tplMu.Unlock()
+	if ok && now.Sub(c.at) < templateTTL {
+		return c.st, nil
+	}
+	st, err := f.queryFacts.template(name, language)
+	if err != nil {
+		return st, err
+	}
+	f.d.tplMu.Lock()
+	f.d.templates[key] = cachedTemplate{st, now}
+	f.d.tplMu.Unlock()
+	return st, nil
+}
+
 // fetch reads the next due messages in lane order (a few, so that a
 // reply waits for at most the ones already fetched, and a wake-up fetches
 // again); when none is due it says how long until the next scheduled one.
 func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	now := d.o.now().UTC()
-	rows, err := d.o.db.Query(ctx, `SELECT id, company_id, contact_id, content, attempts, media_key, scheduled FROM messages
-		WHERE connection_id = ? AND status = 'queued' AND send_at <= ? ORDER BY lane, send_at, id LIMIT 20`, d.connID, now)
+	// The contact's number and consent come with the row: read in the
+	// same moment as the row itself, a few calls before it leaves.
+	rows, err := d.o.db.Query(ctx, `SELECT m.id, m.company_id, m.contact_id, m.content, m.attempts, m.media_key, m.scheduled, c.phone, c.consent_state
+		FROM messages m JOIN contacts c ON c.id = m.contact_id
+		WHERE m.connection_id = ? AND m.status = 'queued' AND m.send_at <= ? ORDER BY m.lane, m.send_at, m.id LIMIT ?`, d.connID, now, d.fetchSize())
 	if err != nil {
 		return nil, 0, fmt.Errorf("next messages: %w", err)
 	}
@@ -729,7 +779,7 @@ func (d *dispatcher) fetch(ctx context.Context) ([]*job, time.Duration, error) {
 	for rows.Next() {
 		var j job
 		var content string
-		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey, &j.scheduled); err != nil {
+		if err := rows.Scan(&j.id, &j.companyID, &j.contactID, &content, &j.attempts, &j.mediaKey, &j.scheduled, &j.contact.phone, &j.contact.consent); err != nil {
 			rows.Close()
 			return nil, 0, err
 		}
