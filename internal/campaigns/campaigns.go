@@ -249,7 +249,19 @@ func (s *Service) Get(ctx context.Context, companyID, id string) (Campaign, erro
 
 // List returns a company's campaigns, newest first, with their stats.
 func (s *Service) List(ctx context.Context, companyID string) ([]Campaign, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM campaigns WHERE company_id = ? ORDER BY id DESC LIMIT 500`, companyID)
+	return s.listWhere(ctx, `company_id = ? ORDER BY id DESC LIMIT 500`, companyID)
+}
+
+// Running returns a company's campaigns that are sending now, oldest first,
+// with their stats: what the dashboard follows live.
+func (s *Service) Running(ctx context.Context, companyID string) ([]Campaign, error) {
+	return s.listWhere(ctx, `company_id = ? AND status = 'running' ORDER BY id LIMIT 100`, companyID)
+}
+
+// listWhere reads the campaigns a condition (with its order and limit)
+// selects, with their stats.
+func (s *Service) listWhere(ctx context.Context, cond string, args ...any) ([]Campaign, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM campaigns WHERE `+cond, args...)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
 	}
@@ -264,35 +276,7 @@ func (s *Service) List(ctx context.Context, companyID string) ([]Campaign, error
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if out[i].Stats, err = stats(ctx, s.db, out[i].ID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// Running returns a company's campaigns that are sending now, oldest first,
-// with their stats: what the dashboard follows live.
-func (s *Service) Running(ctx context.Context, companyID string) ([]Campaign, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM campaigns WHERE company_id = ? AND status = 'running' ORDER BY id LIMIT 100`, companyID)
-	if err != nil {
-		return nil, fmt.Errorf("running campaigns: %w", err)
-	}
-	out := []Campaign{}
-	for rows.Next() {
-		c, err := scan(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("running campaigns: %w", err)
+		return nil, fmt.Errorf("campaigns: %w", err)
 	}
 	for i := range out {
 		if out[i].Stats, err = stats(ctx, s.db, out[i].ID); err != nil {
