@@ -130,17 +130,12 @@ func reached(ctx context.Context, q db.Querier, companyID string, conns []string
 	args = append(args, since)
 	var n int
 	err := q.QueryRow(ctx, `SELECT count(DISTINCT contact_id) FROM messages
-		WHERE company_id = ? AND connection_id IN (`+marks(len(conns))+`) AND direction = 'outbound' AND (type = 'template' OR lane = 2)
+		WHERE company_id = ? AND connection_id IN (`+db.Marks(len(conns))+`) AND direction = 'outbound' AND (type = 'template' OR lane = 2)
 		AND created_at >= ? AND status IN `+reachStatuses, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("messaging limit reach: %w", err)
 	}
 	return n, nil
-}
-
-// marks is n comma-separated placeholders.
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
 // Reach is how much of a messaging limit a campaign would use, as the
@@ -210,7 +205,7 @@ const reachReread = 5 * time.Second
 // queue now, and the key to count them against (empty when no limit
 // applies).
 func (f *feeder) room(ctx context.Context, companyID, connID string, want int, now time.Time) (n int, key string, err error) {
-	groups, err := f.s.reachGroups(ctx, companyID)
+	groups, err := f.groupsOf(ctx, companyID, now)
 	if err != nil {
 		return 0, "", err
 	}
@@ -238,6 +233,31 @@ func (f *feeder) room(ctx context.Context, companyID, connID string, want int, n
 		f.mu.Unlock()
 	}
 	return max(0, g.limit-c.used), key, nil
+}
+
+// groupsOf is a company's limit groups, read again every few seconds
+// rather than on every round of every connection (a new tier counts from
+// then on).
+func (f *feeder) groupsOf(ctx context.Context, companyID string, now time.Time) (map[string]*reachGroup, error) {
+	f.mu.Lock()
+	c, ok := f.groups[companyID]
+	f.mu.Unlock()
+	if ok && now.Sub(c.at) < reachReread {
+		return c.groups, nil
+	}
+	groups, err := f.s.reachGroups(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.groups[companyID] = groupsCache{at: now, groups: groups}
+	f.mu.Unlock()
+	return groups, nil
+}
+
+type groupsCache struct {
+	at     time.Time
+	groups map[string]*reachGroup
 }
 
 // reachUsed counts people just queued against a limit.

@@ -424,7 +424,7 @@ func (s *Service) publish(tx *db.Tx, companyID, id string) {
 
 // Run feeds running campaigns until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	f := &feeder{s: s, allowance: map[string]float64{}, last: map[string]time.Time{}, reported: map[string]time.Time{}, reach: map[string]reachCache{}}
+	f := &feeder{s: s, allowance: map[string]float64{}, last: map[string]time.Time{}, reported: map[string]time.Time{}, reach: map[string]reachCache{}, groups: map[string]groupsCache{}}
 	t := time.NewTicker(s.Tick)
 	defer t.Stop()
 	for {
@@ -444,8 +444,9 @@ type feeder struct {
 	mu        sync.Mutex
 	allowance map[string]float64 // campaign/connection: messages the campaign's own rate allows now
 	last      map[string]time.Time
-	reported  map[string]time.Time  // campaign: last progress event
-	reach     map[string]reachCache // company/limit group: people reached in 24 hours
+	reported  map[string]time.Time   // campaign: last progress event
+	reach     map[string]reachCache  // company/limit group: people reached in 24 hours
+	groups    map[string]groupsCache // company: its numbers' limit groups
 }
 
 func (f *feeder) round(ctx context.Context) error {

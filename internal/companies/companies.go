@@ -16,6 +16,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	// Companies keep their days in a named time zone (protocols, sending
+	// windows, the dashboard); the binary carries the zone database so that a
+	// host or container without one still knows them.
+	_ "time/tzdata"
 
 	"github.com/nyaruka/phonenumbers"
 

@@ -45,7 +45,7 @@ func (s *Service) AudienceCond(ctx context.Context, q db.Querier, companyID stri
 			}
 			tagIDs = append(tagIDs, id)
 		}
-		parts = append(parts, `EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id AND ct.company_id = ? AND ct.tag_id IN (`+marks(len(tagIDs))+`))`)
+		parts = append(parts, `EXISTS (SELECT 1 FROM contact_tags ct WHERE ct.contact_id = c.id AND ct.company_id = ? AND ct.tag_id IN (`+db.Marks(len(tagIDs))+`))`)
 		args = append(append(args, companyID), anys(tagIDs)...)
 	}
 	for _, id := range a.SegmentIDs {

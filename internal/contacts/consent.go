@@ -191,7 +191,7 @@ func (s *Service) OptInAudience(ctx context.Context, companyID string, a Audienc
 				return err
 			}
 			if _, err := tx.Exec(ctx, `UPDATE contacts SET consent_state = ?, consent_source = ?, consent_at = ?, updated_at = ?
-				WHERE company_id = ? AND consent_state NOT IN ('opted_in', 'opted_out') AND id IN (`+marks(len(idsNow))+`)`,
+				WHERE company_id = ? AND consent_state NOT IN ('opted_in', 'opted_out') AND id IN (`+db.Marks(len(idsNow))+`)`,
 				append([]any{OptedIn, in.Source, now, now, companyID}, anys(idsNow)...)...); err != nil {
 				return fmt.Errorf("consent state: %w", err)
 			}

@@ -83,7 +83,7 @@ func (s *Service) compile(ctx context.Context, q db.Querier, companyID string, f
 		// from the tag's index instead of visiting every contact.
 		tagged := `c.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.company_id = ? AND ct.tag_id `
 		if n := len(f.Tags.Any); n > 0 {
-			conds = append(conds, tagged+`IN (`+marks(n)+`))`)
+			conds = append(conds, tagged+`IN (`+db.Marks(n)+`))`)
 			args = append(append(args, companyID), anys(f.Tags.Any)...)
 		}
 		for _, t := range f.Tags.All {
@@ -91,7 +91,7 @@ func (s *Service) compile(ctx context.Context, q db.Querier, companyID string, f
 			args = append(args, companyID, t)
 		}
 		if n := len(f.Tags.None); n > 0 {
-			conds = append(conds, `NOT `+tagged+`IN (`+marks(n)+`))`)
+			conds = append(conds, `NOT `+tagged+`IN (`+db.Marks(n)+`))`)
 			args = append(append(args, companyID), anys(f.Tags.None)...)
 		}
 	}
@@ -202,10 +202,6 @@ func valueText(v any) string {
 
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 func anys(xs []string) []any {

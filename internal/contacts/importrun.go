@@ -295,7 +295,7 @@ func (s *Service) insertFresh(ctx context.Context, tx *db.Tx, run *importRun, fr
 		for i := range chunk {
 			chunk[i] = s.phoneHash(run.companyID, fresh[start+i].phone)
 		}
-		rows, err := tx.Query(ctx, `SELECT phone_hash FROM suppressions WHERE company_id = ? AND phone_hash IN (`+marks(len(chunk))+`)`,
+		rows, err := tx.Query(ctx, `SELECT phone_hash FROM suppressions WHERE company_id = ? AND phone_hash IN (`+db.Marks(len(chunk))+`)`,
 			append([]any{run.companyID}, anys(chunk)...)...)
 		if err != nil {
 			return fmt.Errorf("suppressions: %w", err)

@@ -290,7 +290,7 @@ func (s *Service) Bulk(ctx context.Context, companyID string, in BulkInput) (int
 		if len(in.ContactIDs) == 0 {
 			return 0, nil
 		}
-		cond, args = "c.id IN ("+marks(len(in.ContactIDs))+")", anys(in.ContactIDs)
+		cond, args = "c.id IN ("+db.Marks(len(in.ContactIDs))+")", anys(in.ContactIDs)
 	}
 	var affected int64
 	err := s.db.InTx(ctx, func(tx *db.Tx) error {
@@ -322,7 +322,7 @@ func (s *Service) Bulk(ctx context.Context, companyID string, in BulkInput) (int
 			if err != nil {
 				return err
 			}
-			res, err := tx.Exec(ctx, `DELETE FROM contact_tags WHERE company_id = ? AND tag_id IN (`+marks(len(tags))+`)
+			res, err := tx.Exec(ctx, `DELETE FROM contact_tags WHERE company_id = ? AND tag_id IN (`+db.Marks(len(tags))+`)
 				AND contact_id IN (SELECT c.id FROM contacts c WHERE c.company_id = ? AND `+cond+`)`,
 				append(append(append([]any{companyID}, anys(tags)...), companyID), args...)...)
 			if err != nil {

@@ -28,7 +28,7 @@ import (
 
 // groups is "(?, ?), (?, ?)": n groups of k placeholders.
 func groups(n, k int) string {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", k), ", ") + ")"
+	one := "(" + db.Marks(k) + ")"
 	return strings.TrimSuffix(strings.Repeat(one+", ", n), ", ")
 }
 

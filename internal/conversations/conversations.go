@@ -473,7 +473,7 @@ func withLabels(ctx context.Context, q db.Querier, companyID string, vs []Conver
 		args = append(args, v.ID)
 	}
 	rows, err := q.Query(ctx, `SELECT cl.conversation_id, l.id, l.name, l.color FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id
-		WHERE cl.company_id = ? AND cl.conversation_id IN (`+marks(len(vs))+`) ORDER BY lower(l.name)`, args...)
+		WHERE cl.company_id = ? AND cl.conversation_id IN (`+db.Marks(len(vs))+`) ORDER BY lower(l.name)`, args...)
 	if err != nil {
 		return fmt.Errorf("conversation labels: %w", err)
 	}
@@ -488,8 +488,6 @@ func withLabels(ctx context.Context, q db.Querier, companyID string, vs []Conver
 	}
 	return rows.Err()
 }
-
-func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?,", n), ",") }
 
 // rareLabel is the size up to which a label's conversations are listed
 // from the label's side.
@@ -764,7 +762,7 @@ func withAuthors(ctx context.Context, q db.Querier, ms []Message) error {
 	if len(args) == 0 {
 		return nil
 	}
-	rows, err := q.Query(ctx, `SELECT id, name FROM users WHERE id IN (`+marks(len(args))+`)`, args...)
+	rows, err := q.Query(ctx, `SELECT id, name FROM users WHERE id IN (`+db.Marks(len(args))+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("message authors: %w", err)
 	}

@@ -344,7 +344,7 @@ func Unmatched(ctx context.Context, tx *db.Tx, connectionID string, providerIDs 
 		args = append(args, id)
 	}
 	rows, err := tx.Query(ctx, `SELECT DISTINCT provider_message_id FROM message_statuses
-		WHERE connection_id = ? AND message_id IS NULL AND provider_message_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(providerIDs)), ", ")+`)`, args...)
+		WHERE connection_id = ? AND message_id IS NULL AND provider_message_id IN (`+db.Marks(len(providerIDs))+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("unmatched statuses: %w", err)
 	}

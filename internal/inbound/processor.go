@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -242,7 +241,7 @@ func (p *Processor) process(ctx context.Context, careful bool) (int, error) {
 		if len(done) > 0 {
 			args := append([]any{db.Now()}, done...)
 			if _, err := tx.Exec(ctx, `UPDATE webhook_events SET status = 'processed', error = '', attempts = attempts + 1, processed_at = ?
-				WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(done)), ",")+`)`, args...); err != nil {
+				WHERE id IN (`+db.Marks(len(done))+`)`, args...); err != nil {
 				return fmt.Errorf("mark processed: %w", err)
 			}
 		}

@@ -123,7 +123,7 @@ func campaignMessages(ctx context.Context, tx *db.Tx, msgIDs []string) (map[stri
 			args[i] = id
 		}
 		rows, err := tx.Query(ctx, `SELECT message_id FROM campaign_recipients WHERE message_id IN (`+
-			strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")+`)`, args...)
+			db.Marks(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("campaign messages: %w", err)
 		}

@@ -3,7 +3,6 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/masteria/masteria/internal/apierr"
@@ -183,7 +182,7 @@ func (f *batchFacts) lastInbound(contactID string) (time.Time, error) {
 func readFacts(ctx context.Context, tx *db.Tx, conn connections.Connection, companyID string, contactIDs []string, freeForm bool) (*batchFacts, error) {
 	f := &batchFacts{contacts: map[string]contactState{}, inbound: map[string]time.Time{}, templates: map[[2]string]templates.Stored{},
 		read: queryFacts{ctx, tx, companyID, conn.ID}}
-	in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(contactIDs)), ", ") + ")"
+	in := "(" + db.Marks(len(contactIDs)) + ")"
 	args := []any{companyID}
 	for _, id := range contactIDs {
 		args = append(args, id)

@@ -514,7 +514,7 @@ func (d *dispatcher) claimBatch(ctx context.Context, batch []claimReq) (map[stri
 		got[batch[0].id] = n == 1
 		return got, nil
 	}
-	in := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+	in := db.Marks(len(batch))
 	// A transaction: on SQLite only the writer may update, and a plain
 	// query goes to a reader.
 	err := d.o.db.InTx(ctx, func(tx *db.Tx) error {

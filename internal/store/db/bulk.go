@@ -22,7 +22,7 @@ func InsertMany(ctx context.Context, q Querier, table string, cols []string, row
 		return nil
 	}
 	per := max(1, maxParams/len(cols))
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	one := "(" + Marks(len(cols)) + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(start+per, len(rows))]

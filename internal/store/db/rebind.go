@@ -65,3 +65,9 @@ func Rebind(query string) string {
 	rebound.Store(query, out)
 	return out
 }
+
+// Marks is n comma-separated placeholders, for an IN list or a row of
+// VALUES written with ? (Rebind turns them into $n on PostgreSQL).
+func Marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
