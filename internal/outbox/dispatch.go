@@ -165,10 +165,13 @@ type dispatcher struct {
 	limiter  *rate.Limiter
 	perSec   float64
 	burst    int
-	// handing keeps perSecond as calls are handed over. Not again as they
-	// leave: a call held up by the database would then hold up every later
-	// one a second on, and the rate would never catch up.
-	handing spacer
+	// turns keeps perSecond where the provider counts: at the call itself,
+	// after the checks and the claim (see gate).
+	turns gate
+	// ahead counts the calls handed over that have not passed the gate;
+	// passedC signals one passing (see waitAhead).
+	ahead   atomic.Int64
+	passedC chan struct{}
 
 	slots   chan struct{} // provider calls in flight
 	calls   sync.WaitGroup
@@ -222,7 +225,7 @@ func (d *dispatcher) waitBacklog(ctx context.Context) error {
 }
 
 func newDispatcher(o *Outbox, connID string) *dispatcher {
-	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), claimC: make(chan claimReq), quit: make(chan struct{}), done: make(chan struct{}),
+	return &dispatcher{o: o, connID: connID, wakeC: make(chan struct{}, 1), resultsC: make(chan struct{}, 1), claimC: make(chan claimReq), passedC: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}),
 		slots: make(chan struct{}, InFlight), handed: map[string]int{}, templates: map[string]cachedTemplate{}, flushedC: make(chan struct{}, 1)}
 }
 
@@ -249,6 +252,7 @@ type result struct {
 	marketingStop               bool
 	scheduled                   bool
 	attention                   string // a reason to mark the connection
+	released                    bool   // claimed, never called: queued again as it was
 }
 
 // job is a queued message the dispatcher picked.
@@ -376,10 +380,10 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	if err := d.waitBacklog(ctx); err != nil {
 		return nil, err
 	}
-	if err := d.limiter.Wait(ctx); err != nil {
+	if err := d.waitAhead(ctx); err != nil {
 		return nil, err
 	}
-	if err := d.window(ctx); err != nil {
+	if err := d.limiter.Wait(ctx); err != nil {
 		return nil, err
 	}
 	// A message that arrived while waiting may belong to a faster lane:
@@ -401,11 +405,13 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 	}
 	// The pace is kept here; the checks, the claim and the call run beside
 	// it, so that the database's latency never slows the rate down.
+	perSecond := d.perSecond()
+	d.ahead.Add(1)
 	d.calls.Add(1)
 	go func() {
 		defer d.calls.Done()
 		defer func() { <-d.slots }()
-		if err := d.handle(ctx, conn, j); err != nil && ctx.Err() == nil {
+		if err := d.handle(ctx, conn, j, perSecond); err != nil && ctx.Err() == nil {
 			d.o.logger.Error("outbox: send failed", "connection_id", d.connID, "message_id", j.id, "err", err)
 		}
 	}()
@@ -413,7 +419,15 @@ func (d *dispatcher) step(ctx context.Context, queue []*job) ([]*job, error) {
 }
 
 // handle checks, claims and sends one message.
-func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job) error {
+func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *job, perSecond int) error {
+	passed := sync.OnceFunc(func() {
+		d.ahead.Add(-1)
+		select {
+		case d.passedC <- struct{}{}:
+		default:
+		}
+	})
+	defer passed()
 	if ok, err := d.ready(ctx, conn, j); err != nil || !ok {
 		return err
 	}
@@ -433,6 +447,14 @@ func (d *dispatcher) handle(ctx context.Context, conn connections.Resolved, j *j
 		// cutting it off would leave its outcome unknown.
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.SendTimeout)
 		if err = d.upload(sendCtx, sender, j); err == nil {
+			if err = d.turns.pass(ctx, perSecond, time.Second+callMargin); err != nil {
+				// Stopping before its turn: nothing was sent, the
+				// message is queued again as it was.
+				cancel()
+				d.add(result{companyID: j.companyID, contactID: j.contactID, msgID: j.id, status: channel.StatusQueued, released: true})
+				return nil
+			}
+			passed()
 			pid, err = sender.Send(sendCtx, j.out)
 		}
 		cancel()
@@ -640,54 +662,90 @@ func (d *dispatcher) flusher(ctx context.Context) {
 
 // perSecond is how many sends any one second may hold: the burst, or the
 // rate's sends when the burst is smaller (a send at a time, evenly
-// spaced). No margin is added to the second: evenly spaced sends are
-// exactly a second's worth apart, and a margin would lower the rate.
-func (d *dispatcher) perSecond() (int, time.Duration) {
-	return max(d.burst, int(math.Ceil(d.perSec))), time.Second
+// spaced).
+func (d *dispatcher) perSecond() int {
+	return max(d.burst, int(math.Ceil(d.perSec)))
 }
 
-// window holds the pacing loop to perSecond.
-func (d *dispatcher) window(ctx context.Context) error {
-	n, span := d.perSecond()
-	if wait := time.Until(d.handing.reserve(n, span)); wait > 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
+// callMargin widens the second the gate keeps. A call released by the gate
+// reaches the provider a moment later, and that moment varies (the HTTP
+// client, the scheduler on a busy machine): two calls a second apart at the
+// gate may arrive less than a second apart. Keeping perSecond within a
+// second and this margin absorbs that much of it, for a rate 1% below the
+// connection's.
+const callMargin = 10 * time.Millisecond
+
+// gate lets calls through one at a time, in the order they arrive, so that
+// no second (plus callMargin) holds more than n of them. Each call counts
+// from the moment it actually passes, not the moment it was due: calls
+// held up together by the database, or by a timer that fired late, then
+// pass one by one and never together. (Counting the moment due kept the
+// rate a little higher but let 82 through in a second at 80/s.) Calls wait
+// here claimed, so that the claim's varying commit time is behind them;
+// see aheadMax for how many.
+type gate struct {
+	once sync.Once
+	turn chan struct{} // held by the call passing; receivers queue in order
+	ring []time.Time   // the last n passes, oldest at next
+	next int
+}
+
+// pass waits for the call's turn. It fails only when ctx ends first.
+func (g *gate) pass(ctx context.Context, n int, span time.Duration) error {
+	g.once.Do(func() {
+		g.turn = make(chan struct{}, 1)
+		g.turn <- struct{}{}
+	})
+	select {
+	case <-g.turn:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { g.turn <- struct{}{} }()
+	if len(g.ring) != n {
+		g.ring, g.next = make([]time.Time, n), 0
+	}
+	at := time.Now()
+	if old := g.ring[g.next]; !old.IsZero() {
+		if due := old.Add(span); due.After(at) {
+			t := time.NewTimer(due.Sub(at))
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+			}
+			at = time.Now()
 		}
 	}
+	g.ring[g.next] = at
+	g.next = (g.next + 1) % n
 	return nil
 }
 
-// spacer hands out send times so that no span holds more than n of them.
-type spacer struct {
-	mu   sync.Mutex
-	ring []time.Time // the last n times handed out, oldest at next
-	next int
-	last time.Time
+// aheadMax bounds the calls handed over that have not passed the gate yet
+// (being checked, claimed, or waiting their turn): enough to keep the gate
+// busy through a claim's commit, a twentieth of a second's sends, at least
+// 2. Few, because a claimed call still leaves after a pause (4 at 80/s).
+// The bucket hands calls over at the full rate and the gate lets them
+// through a little slower (callMargin), so without a bound every slot
+// would end up claimed and waiting, and a crash would leave them all
+// unknown though never sent.
+func (d *dispatcher) aheadMax() int64 {
+	return int64(max(2, int(math.Ceil(d.perSec/20))))
 }
 
-// reserve answers the earliest time from now on that keeps the promise,
-// and counts a send at it. Times handed out never go back, so any span
-// holds at most n.
-func (s *spacer) reserve(n int, span time.Duration) time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.ring) != n {
-		s.ring, s.next = make([]time.Time, n), 0
+// waitAhead holds the next hand-over while aheadMax calls are on their way
+// to the gate.
+func (d *dispatcher) waitAhead(ctx context.Context) error {
+	for d.ahead.Load() >= d.aheadMax() {
+		select {
+		case <-d.passedC:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	t := time.Now()
-	if t.Before(s.last) {
-		t = s.last
-	}
-	if old := s.ring[s.next]; !old.IsZero() && t.Before(old.Add(span)) {
-		t = old.Add(span)
-	}
-	s.ring[s.next], s.last = t, t
-	s.next = (s.next + 1) % n
-	return t
+	return nil
 }
 
 // pace keeps the limiter in step with the connection's settings. The
@@ -1066,6 +1124,12 @@ func (d *dispatcher) record(ctx context.Context, tx *db.Tx, r result) ([]pub, er
 			pubs = append(pubs, pub{r.companyID, ev})
 		}
 	case channel.StatusQueued:
+		if r.released {
+			if _, err := tx.Exec(ctx, `UPDATE messages SET status = 'queued', attempts = attempts - 1 WHERE id = ? AND status = 'sending'`, r.msgID); err != nil {
+				return nil, fmt.Errorf("release claim: %w", err)
+			}
+			return nil, nil
+		}
 		if _, err := tx.Exec(ctx, `UPDATE messages SET status = 'queued', send_at = ?, error_code = ?, error_reason = ?
 			WHERE id = ? AND status = 'sending'`, r.sendAt, r.code, r.reason, r.msgID); err != nil {
 			return nil, fmt.Errorf("record retry: %w", err)
