@@ -17,12 +17,12 @@ describe("Campaign admission", () => {
     server = await startServer();
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
-    post = await signUp(context, server.baseURL, {
+    ({ post } = await signUp(context, server.baseURL, {
       company: "Floricultura Ipê",
       name: "Rita Lima",
       email: "rita@ipe.example",
       password: "senha-bem-longa-9",
-    });
+    }));
   });
 
   after(async () => {

@@ -7,7 +7,7 @@
 // Run with `npm run e2e` (see README).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch, signUp } from "./harness.mjs";
 
 const OWNER = {
   company: "Sorveteria Gelato Bom",
@@ -38,27 +38,7 @@ describe("Campaigns", () => {
     server = await startServer();
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    await page.goto("/signup");
-    await page.getByLabel("Nome da empresa").fill(OWNER.company);
-    await page.getByLabel("Seu nome").fill(OWNER.name);
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Senha").fill(OWNER.password);
-    await page.getByRole("button", { name: "Criar conta" }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.close();
-    const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
-    const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
-    get = async (path) => {
-      const res = await context.request.get(path, { headers });
-      if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
-      return res.json();
-    };
-    post = async (path, data) => {
-      const res = await context.request.post(path, { headers, data });
-      if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
-      return res.json();
-    };
+    ({ get, post } = await signUp(context, server.baseURL, OWNER));
   });
 
   after(async () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch, signUp } from "./harness.mjs";
 
 const OWNER = {
   company: "Mercearia Boa Vista",
@@ -47,15 +47,7 @@ describe("Contacts", () => {
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
     files = mkdtempSync(join(tmpdir(), "masteria-contacts-"));
-    const page = await context.newPage();
-    await page.goto("/signup");
-    await page.getByLabel("Nome da empresa").fill(OWNER.company);
-    await page.getByLabel("Seu nome").fill(OWNER.name);
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Senha").fill(OWNER.password);
-    await page.getByRole("button", { name: "Criar conta" }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.close();
+    await signUp(context, server.baseURL, OWNER);
   });
 
   after(async () => {

@@ -5,7 +5,7 @@
 // `npm run e2e`.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch, signUp } from "./harness.mjs";
 
 const OWNER = {
   company: "Açaí da Praia",
@@ -43,25 +43,7 @@ describe("Dashboard", () => {
     server = await startServer();
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    const watcher = watch(page);
-    await page.goto("/signup");
-    await page.getByLabel("Nome da empresa").fill(OWNER.company);
-    await page.getByLabel("Seu nome").fill(OWNER.name);
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Senha").fill(OWNER.password);
-    await page.getByRole("button", { name: "Criar conta" }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.getByRole("heading", { name: "Painel" }).waitFor();
-    await page.close();
-    watcher.assertClean();
-    const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
-    const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL };
-    api = async (method, path, data) => {
-      const res = await context.request.fetch(path, { method, headers, data });
-      if (!res.ok()) throw new Error(`${method} ${path}: HTTP ${res.status()} ${await res.text()}`);
-      return res.status() === 204 ? null : res.json();
-    };
+    ({ api } = await signUp(context, server.baseURL, OWNER));
   });
 
   after(async () => {

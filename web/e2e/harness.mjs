@@ -173,10 +173,13 @@ export const CHROME_CONTEXT = { locale: "pt-BR", timezoneId: "America/Sao_Paulo"
 
 /**
  * Creates a company through the sign-up page in the context (which keeps the
- * session) and answers a `post(path, data)` that calls the API as its owner.
+ * session), failing on any console error or failed request there, and answers
+ * `{ api, get, post }` that call the API as its owner: `api(method, path,
+ * data)` answers the JSON body (null for 204) and throws on any other status.
  */
 export async function signUp(context, baseURL, owner) {
   const page = await context.newPage();
+  const watcher = watch(page);
   await page.goto("/signup");
   await page.getByLabel("Nome da empresa").fill(owner.company);
   await page.getByLabel("Seu nome").fill(owner.name);
@@ -184,14 +187,19 @@ export async function signUp(context, baseURL, owner) {
   await page.getByLabel("Senha").fill(owner.password);
   await page.getByRole("button", { name: "Criar conta" }).click();
   await page.waitForURL((u) => u.pathname === "/");
+  await page.getByRole("heading", { name: "Painel" }).waitFor();
+  // Leaves no request of the home page in flight to be cut off by closing it.
+  await page.goto("about:blank");
   await page.close();
-  const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
-  const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: baseURL };
-  return async (path, data) => {
-    const res = await context.request.post(path, { headers, data });
-    if (!res.ok()) throw new Error(`${path}: HTTP ${res.status()} ${await res.text()}`);
-    return res.json();
+  watcher.assertClean();
+  const api = async (method, path, data) => {
+    const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
+    const headers = { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: baseURL };
+    const res = await context.request.fetch(path, { method, headers, data });
+    if (!res.ok()) throw new Error(`${method} ${path}: HTTP ${res.status()} ${await res.text()}`);
+    return res.status() === 204 ? null : res.json();
   };
+  return { api, get: (path) => api("GET", path), post: (path, data) => api("POST", path, data) };
 }
 
 /**

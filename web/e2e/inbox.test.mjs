@@ -3,7 +3,7 @@
 // the queue, and resolving with a closing reason. Run with `npm run e2e`.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch, signUp } from "./harness.mjs";
 
 const OWNER = {
   company: "Confeitaria Dona Rosa",
@@ -32,16 +32,7 @@ async function openPage(t) {
   return { page, watcher };
 }
 
-async function api(method, path, data) {
-  const csrf = (await context.cookies()).find((c) => c.name === "masteria_csrf")?.value ?? "";
-  const res = await context.request.fetch(path, {
-    method,
-    headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json", Origin: server.baseURL },
-    data,
-  });
-  if (!res.ok()) throw new Error(`${method} ${path}: HTTP ${res.status()} ${await res.text()}`);
-  return res.status() === 204 ? null : res.json();
-}
+let api;
 
 /** What a customer types on the Simulator's phone. */
 const customerSays = (who, text) => api("POST", `/api/v1/connections/${sim.id}/simulate`, { ...who, text });
@@ -51,15 +42,7 @@ describe("Inbox", () => {
     server = await startServer();
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    await page.goto("/signup");
-    await page.getByLabel("Nome da empresa").fill(OWNER.company);
-    await page.getByLabel("Seu nome").fill(OWNER.name);
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Senha").fill(OWNER.password);
-    await page.getByRole("button", { name: "Criar conta" }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.close();
+    ({ api } = await signUp(context, server.baseURL, OWNER));
     // Slow enough deliveries to see each tick on its own.
     sim = await api("POST", "/api/v1/connections", { type: "simulator", name: "Simulador da confeitaria", config: { delivery_delay_ms: 1500 } });
   });

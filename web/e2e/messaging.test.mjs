@@ -3,7 +3,7 @@
 // with `npm run e2e` (see README).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch } from "./harness.mjs";
+import { CHROME_CONTEXT, launchBrowser, saveLastScreen, startServer, watch, signUp } from "./harness.mjs";
 
 const OWNER = {
   company: "Doceria Flor de Açúcar",
@@ -32,15 +32,7 @@ describe("Messaging", () => {
     server = await startServer();
     chrome = await launchBrowser();
     context = await chrome.browser.newContext({ ...CHROME_CONTEXT, baseURL: server.baseURL, viewport: { width: 1366, height: 768 } });
-    const page = await context.newPage();
-    await page.goto("/signup");
-    await page.getByLabel("Nome da empresa").fill(OWNER.company);
-    await page.getByLabel("Seu nome").fill(OWNER.name);
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Senha").fill(OWNER.password);
-    await page.getByRole("button", { name: "Criar conta" }).click();
-    await page.waitForURL((u) => u.pathname === "/");
-    await page.close();
+    await signUp(context, server.baseURL, OWNER);
   });
 
   after(async () => {

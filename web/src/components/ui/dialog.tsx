@@ -12,19 +12,26 @@ interface ContentProps {
   title: string;
   description?: ReactNode;
   children?: ReactNode;
-  className?: string;
+  /** How wide it may grow: "wide" for forms with several columns, "large" for pickers on big screens. */
+  size?: "default" | "wide" | "large";
 }
 
-export function DialogContent({ title, description, children, className }: ContentProps) {
+// One width class per size: a className that adds a second max-w-* would
+// lose or win by the stylesheet's order, not by intent.
+const widths = { default: "max-w-lg", wide: "max-w-2xl", large: "max-w-lg md:max-w-3xl" };
+
+export function DialogContent({ title, description, children, size = "default" }: ContentProps) {
   const { t } = useTranslation();
   return (
     <D.Portal>
       <D.Overlay className="fixed inset-0 z-40 bg-black/50" />
       <D.Content
         className={cn(
-          "fixed top-1/2 left-1/2 z-50 w-[calc(100%-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2",
+          "fixed top-1/2 left-1/2 z-50 w-[calc(100%-2rem)] -translate-x-1/2 -translate-y-1/2",
+          // Never taller than the screen: a long form scrolls inside on a phone.
+          "max-h-[calc(100dvh-2rem)] overflow-y-auto",
           "rounded-lg border border-border bg-card p-5 shadow-xl focus:outline-none",
-          className,
+          widths[size],
         )}
       >
         <D.Title className="pr-8 text-lg font-semibold">{title}</D.Title>

@@ -40,7 +40,7 @@ function CreateDialog({ type, onOpenChange }: { type: ConnectionType | null; onO
   return (
     <Dialog open={type !== null} onOpenChange={close}>
       {created ? (
-        <DialogContent title={t("connections.created_title")} description={t("connections.created_help")} className="max-w-xl">
+        <DialogContent title={t("connections.created_title")} description={t("connections.created_help")} size="wide">
           {create.data?.verify_token && <Alert tone="warning">{t("connections.token_once")}</Alert>}
           <div className="mt-3">
             <WebhookSetup url={created.webhook_url ?? ""} token={created.verify_token || typedToken} />
@@ -53,7 +53,7 @@ function CreateDialog({ type, onOpenChange }: { type: ConnectionType | null; onO
           </DialogFooter>
         </DialogContent>
       ) : (
-        <DialogContent title={t("connections.new")} description={t("connections.new_help")} className="max-h-[calc(100dvh-2rem)] max-w-xl overflow-y-auto">
+        <DialogContent title={t("connections.new")} description={t("connections.new_help")} size="wide">
           {type && (
             <ConnectionForm
               key={type}

@@ -228,7 +228,7 @@ export function ContactFormDialog({
     <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogContent
         title={contact ? t("contacts.form.edit_title") : t("contacts.form.add_title")}
-        className="max-h-[calc(100dvh-2rem)] max-w-2xl overflow-y-auto"
+        size="wide"
       >
         {open && (
           <ContactFormBody

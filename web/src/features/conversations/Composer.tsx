@@ -232,7 +232,7 @@ function TemplateDialog({
         onOpenChange(o);
       }}
     >
-      <DialogContent title={t("inbox.templates.title")} description={t("inbox.templates.help")} className="max-h-[calc(100dvh-2rem)] overflow-y-auto md:max-w-3xl">
+      <DialogContent title={t("inbox.templates.title")} description={t("inbox.templates.help")} size="large">
         {list.isPending && <Spinner />}
         {list.isSuccess && approved.length === 0 && <Alert>{t("inbox.templates.none")}</Alert>}
         {picked && draft && previewDraft && (
