@@ -17,10 +17,10 @@ import (
 // conversations/batch.go gives: the rows are found by key, and SQLite must
 // not walk a company's rows instead.
 
-// Sender is who wrote an inbound message: the address the provider gave and
-// the profile name, as Resolve takes them.
+// Sender is who wrote an inbound message: the number SenderPhone made of
+// the address the provider gave, and the profile name.
 type Sender struct {
-	From, Name string
+	Phone, Name string
 }
 
 // Resolution is the contact a Sender reaches; Created is true only for the
@@ -48,16 +48,13 @@ const rowsPerStatement = 500
 // spelling of one number reaches one contact, a new person's contact is
 // created once (named by their first non-empty name), and an existing
 // contact without a name takes the first one given.
-func (s *Service) ResolveMany(ctx context.Context, tx *db.Tx, companyID, region string, senders []Sender) ([]Resolution, error) {
+func (s *Service) ResolveMany(ctx context.Context, tx *db.Tx, companyID string, senders []Sender) ([]Resolution, error) {
 	out := make([]Resolution, len(senders))
 	phones := make([]string, len(senders))
 	var distinct []string
 	names := map[string]string{}
 	for i, sn := range senders {
-		phone, err := SenderPhone(sn.From, region)
-		if err != nil {
-			return nil, err
-		}
+		phone := sn.Phone
 		phones[i] = phone
 		name := strings.TrimSpace(sn.Name)
 		if len(name) > 200 {
@@ -271,4 +268,41 @@ func TouchInboundMany(ctx context.Context, tx *db.Tx, companyID string, last map
 // groupsOf is "(one), (one)", n times.
 func groupsOf(n int, one string) string {
 	return strings.TrimSuffix(strings.Repeat("("+one+"), ", n), ", ")
+}
+
+// KeywordSet is a company's consent keywords, folded once: KeywordAction
+// folds every keyword again for each message, which a batch of hundreds
+// of messages does not need.
+type KeywordSet struct {
+	out, in map[string]bool
+}
+
+// NewKeywordSet folds a company's opt-out and opt-in keywords.
+func NewKeywordSet(optOut, optIn []string) KeywordSet {
+	k := KeywordSet{out: map[string]bool{}, in: map[string]bool{}}
+	for _, w := range optOut {
+		if f := foldKeyword(w); f != "" {
+			k.out[f] = true
+		}
+	}
+	for _, w := range optIn {
+		if f := foldKeyword(w); f != "" && !k.out[f] {
+			k.in[f] = true
+		}
+	}
+	return k
+}
+
+// Action is KeywordAction with the keywords folded already.
+func (k KeywordSet) Action(text string) string {
+	t := foldKeyword(text)
+	switch {
+	case t == "":
+		return ""
+	case k.out[t]:
+		return "opt_out"
+	case k.in[t]:
+		return "opt_in"
+	}
+	return ""
 }

@@ -32,12 +32,14 @@ import (
 type batchSet struct {
 	reports  []report
 	messages []queued
+	keywords map[string]contacts.KeywordSet // by company
 }
 
 // queued is an inbound message waiting for its batch.
 type queued struct {
-	a *applier // the event it came from: company, connection, events
-	m channel.Inbound
+	a     *applier // the event it came from: company, connection, events
+	m     channel.Inbound
+	phone string // the sender's, as Resolve files it
 }
 
 // queue holds m for the batch when the set-based path applies it as the
@@ -47,14 +49,23 @@ func (a *applier) queue(m channel.Inbound) bool {
 		return false
 	}
 	if m.Type == channel.TypeText || m.Type == channel.TypeButton {
-		if contacts.KeywordAction(m.Text, a.company.OptOutKeywords, a.company.OptInKeywords) != "" {
+		kw, ok := a.set.keywords[a.company.ID]
+		if !ok {
+			kw = contacts.NewKeywordSet(a.company.OptOutKeywords, a.company.OptInKeywords)
+			if a.set.keywords == nil {
+				a.set.keywords = map[string]contacts.KeywordSet{}
+			}
+			a.set.keywords[a.company.ID] = kw
+		}
+		if kw.Action(m.Text) != "" {
 			return false
 		}
 	}
-	if _, err := contacts.SenderPhone(m.From, a.company.DefaultCountry); err != nil {
+	phone, err := contacts.SenderPhone(m.From, a.company.DefaultCountry)
+	if err != nil {
 		return false // Resolve says why, failing the event
 	}
-	a.set.messages = append(a.set.messages, queued{a: a, m: m})
+	a.set.messages = append(a.set.messages, queued{a: a, m: m, phone: phone})
 	return true
 }
 
@@ -108,9 +119,9 @@ func applyMessages(ctx context.Context, tx *db.Tx, qs []queued) error {
 
 	senders := make([]contacts.Sender, len(fresh))
 	for i, q := range fresh {
-		senders[i] = contacts.Sender{From: q.m.From, Name: q.m.Name}
+		senders[i] = contacts.Sender{Phone: q.phone, Name: q.m.Name}
 	}
-	who, err := p.Contacts.ResolveMany(ctx, tx, companyID, a0.company.DefaultCountry, senders)
+	who, err := p.Contacts.ResolveMany(ctx, tx, companyID, senders)
 	if err != nil {
 		return err
 	}
