@@ -67,15 +67,15 @@ func (s *Service) ResolveMany(ctx context.Context, tx *db.Tx, companyID string, 
 			names[phone] = name
 		}
 	}
-	ids, err := contactsByPhone(ctx, tx, companyID, distinct)
+	ids, unnamed, err := contactsByPhone(ctx, tx, companyID, distinct)
 	if err != nil {
 		return nil, err
 	}
 	var missing []string
-	var named []any // id, name, search of found contacts that may lack a name
+	var named []any // id, name, search of found contacts without a name
 	for _, phone := range distinct {
 		if id, ok := ids[phone]; ok {
-			if name := names[phone]; name != "" {
+			if name := names[phone]; name != "" && unnamed[phone] {
 				named = append(named, id, name, searchText(name, phone, ""))
 			}
 			continue
@@ -150,7 +150,7 @@ func (s *Service) createMany(ctx context.Context, tx *db.Tx, companyID string, p
 	if len(lost) > 0 {
 		// Two deliveries from a new person can be applied at once: the
 		// insert yielded to the other one's.
-		meanwhile, err := contactsByPhone(ctx, tx, companyID, lost)
+		meanwhile, _, err := contactsByPhone(ctx, tx, companyID, lost)
 		if err != nil {
 			return nil, err
 		}
@@ -216,34 +216,39 @@ func (s *Service) suppressMany(ctx context.Context, tx *db.Tx, companyID string,
 }
 
 // contactsByPhone is contactByPhone for many numbers: phone -> contact id,
-// for those found.
-func contactsByPhone(ctx context.Context, q db.Querier, companyID string, phones []string) (map[string]string, error) {
+// for those found, and which of those have no name yet.
+func contactsByPhone(ctx context.Context, q db.Querier, companyID string, phones []string) (map[string]string, map[string]bool, error) {
 	out := make(map[string]string, len(phones))
+	unnamed := map[string]bool{}
 	for start := 0; start < len(phones); start += rowsPerStatement {
 		chunk := phones[start:min(len(phones), start+rowsPerStatement)]
 		args := []any{companyID}
 		for _, p := range chunk {
 			args = append(args, p)
 		}
-		rows, err := q.Query(ctx, `SELECT value, contact_id FROM contact_addresses
-			WHERE company_id = ? AND kind = 'phone' AND value IN (`+db.Marks(len(chunk))+`)`, args...)
+		rows, err := q.Query(ctx, `SELECT a.value, a.contact_id, c.name = '' FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+			WHERE a.company_id = ? AND a.kind = 'phone' AND a.value IN (`+db.Marks(len(chunk))+`)`, args...)
 		if err != nil {
-			return nil, fmt.Errorf("find contacts by phone: %w", err)
+			return nil, nil, fmt.Errorf("find contacts by phone: %w", err)
 		}
 		for rows.Next() {
 			var phone, id string
-			if err := rows.Scan(&phone, &id); err != nil {
+			var noName bool
+			if err := rows.Scan(&phone, &id, &noName); err != nil {
 				rows.Close()
-				return nil, err
+				return nil, nil, err
 			}
 			out[phone] = id
+			if noName {
+				unnamed[phone] = true
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find contacts by phone: %w", err)
+			return nil, nil, fmt.Errorf("find contacts by phone: %w", err)
 		}
 	}
-	return out, nil
+	return out, unnamed, nil
 }
 
 // TouchInboundMany is TouchInbound for many contacts of a company at once;

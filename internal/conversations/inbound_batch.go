@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -20,15 +21,60 @@ import (
 // arrived, which numbers the protocols): a pending or snoozed conversation
 // goes back to open.
 func FindOrOpenInbound(ctx context.Context, tx *db.Tx, companyID, connectionID string, contactIDs []string, at time.Time) (map[string]Found, error) {
+	found := make(map[string]Found, len(contactIDs))
 	if len(contactIDs) == 0 {
-		return map[string]Found{}, nil
+		return found, nil
 	}
-	args := append([]any{db.Now(), companyID, connectionID}, anys(contactIDs)...)
-	if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ?
-		WHERE company_id || '' = ? AND connection_id = ? AND status <> 'resolved' AND status <> 'open' AND contact_id IN `+groups(1, len(contactIDs)), args...); err != nil {
-		return nil, fmt.Errorf("reopen conversations: %w", err)
+	args := append([]any{companyID, connectionID}, anys(contactIDs)...)
+	rows, err := tx.Query(ctx, `SELECT id, contact_id, status, assignee_id, team_id FROM conversations
+		WHERE company_id || '' = ? AND connection_id = ? AND status <> 'resolved' AND contact_id IN `+groups(1, len(contactIDs)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("find conversations: %w", err)
 	}
-	return FindOrOpenMany(ctx, tx, companyID, connectionID, contactIDs, at)
+	var reopen []any
+	for rows.Next() {
+		var f Found
+		var contact, status string
+		var assignee, team sql.NullString
+		if err := rows.Scan(&f.ID, &contact, &status, &assignee, &team); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.AssigneeID, f.TeamID = assignee.String, team.String
+		found[contact] = f
+		if status != Open {
+			reopen = append(reopen, f.ID)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find conversations: %w", err)
+	}
+	if len(reopen) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = ? WHERE id IN `+groups(1, len(reopen)),
+			append([]any{db.Now()}, reopen...)...); err != nil {
+			return nil, fmt.Errorf("reopen conversations: %w", err)
+		}
+	}
+	var missing []string
+	for _, c := range contactIDs {
+		if _, ok := found[c]; !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return found, nil
+	}
+	// Opened as the campaign feeder opens them (a new conversation is
+	// open); one opened meanwhile by another transaction is found there.
+	opened, err := FindOrOpenMany(ctx, tx, companyID, connectionID, missing, at)
+	if err != nil {
+		return nil, err
+	}
+	for c, f := range opened {
+		found[c] = f
+	}
+	return found, nil
 }
 
 // InsertInbound stores inbound messages of one company (Direction and
