@@ -3,6 +3,7 @@ package contacts
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,6 +93,9 @@ func (s *Service) ResolveMany(ctx context.Context, tx *db.Tx, companyID string, 
 			return nil, fmt.Errorf("name contacts: %w", err)
 		}
 	}
+	// In one order, so that two transactions creating the same people
+	// wait for each other instead of deadlocking.
+	slices.Sort(missing)
 	created, err := s.createMany(ctx, tx, companyID, missing, names, ids)
 	if err != nil {
 		return nil, err
