@@ -20,5 +20,8 @@ func TestKeywordAction(t *testing.T) {
 		if got := KeywordAction(text, out, in); got != want {
 			t.Errorf("%q: %q, want %q", text, got, want)
 		}
+		if got := NewKeywordSet(out, in).Action(text); got != want {
+			t.Errorf("KeywordSet: %q: %q, want %q", text, got, want)
+		}
 	}
 }

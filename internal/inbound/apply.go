@@ -28,20 +28,21 @@ type applier struct {
 	conn    connections.Resolved
 	company companies.Company
 	pubs    []realtime.Event
-	// reports collects delivery reports for the batch to apply together
-	// (nil: each is applied at once).
-	reports *[]report
+	// set collects delivery reports and plain messages for the batch to
+	// apply together (nil: each is applied at once).
+	set *batchSet
 }
 
 // flushReportsTo applies the delivery reports collected so far in the
-// batch when one of them may concern the person (or names nobody).
+// batch when one of them may concern the person (or names nobody), after
+// the messages queued before them.
 func (a *applier) flushReportsTo(ctx context.Context, person string) error {
-	if a.reports == nil || len(*a.reports) == 0 {
+	if a.set == nil || len(a.set.reports) == 0 {
 		return nil
 	}
 	who := digitsOf(person)
 	concerned := who == ""
-	for _, r := range *a.reports {
+	for _, r := range a.set.reports {
 		if to := digitsOf(r.s.RecipientID); to == "" || to == who {
 			concerned = true
 			break
@@ -50,9 +51,18 @@ func (a *applier) flushReportsTo(ctx context.Context, person string) error {
 	if !concerned {
 		return nil
 	}
-	err := applyReports(ctx, a.tx, *a.reports)
-	*a.reports = (*a.reports)[:0]
+	if err := flushMessages(ctx, a.tx, a.set); err != nil {
+		return err
+	}
+	err := applyReports(ctx, a.tx, a.set.reports)
+	a.set.reports = a.set.reports[:0]
 	return err
+}
+
+// flushMessages applies the batch's queued messages before something that
+// may depend on them.
+func (a *applier) flushMessages(ctx context.Context) error {
+	return flushMessages(ctx, a.tx, a.set)
 }
 
 // digitsOf keeps a phone number's or WhatsApp id's digits.
@@ -79,8 +89,21 @@ func (a *applier) batch(ctx context.Context, b channel.Batch) error {
 		}
 	}
 	for _, m := range b.Messages {
+		if a.queue(m) {
+			continue
+		}
+		if err := a.flushMessages(ctx); err != nil {
+			return err
+		}
 		if err := a.message(ctx, m); err != nil {
 			return fmt.Errorf("message %s: %w", m.ProviderID, err)
+		}
+	}
+	if len(b.Templates) > 0 || len(b.Preferences) > 0 || len(b.Quality) > 0 {
+		// What they publish, and the consent a preference writes, come
+		// after the messages before them.
+		if err := a.flushMessages(ctx); err != nil {
+			return err
 		}
 	}
 	for _, s := range b.Statuses {
@@ -170,20 +193,10 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 		return err
 	}
 	convID, opened := found.ID, found.Opened
-	c := content{Media: m.Media, Location: m.Location, Reply: m.Reply, Reaction: m.Reaction, Errors: m.Errors}
-	if len(m.Contacts) > 0 {
-		c.Contacts = m.Contacts
-	}
-	if !knownTypes[m.Type] && len(m.Raw) > 0 {
-		c.Raw = m.Raw
-	}
-	mediaStatus := ""
-	if m.Media != nil && (m.Media.ID != "" || m.Media.Link != "") {
-		mediaStatus = "pending"
-	}
+	mediaStatus := mediaStatusOf(m)
 	msgID, inserted, err := conversations.Insert(ctx, tx, conversations.NewMessage{
 		CompanyID: a.company.ID, ConversationID: convID, ContactID: contactID, ConnectionID: a.conn.ID,
-		Direction: conversations.Inbound, Type: m.Type, Text: m.Text, Content: c, Status: "received",
+		Direction: conversations.Inbound, Type: m.Type, Text: m.Text, Content: contentOf(m), Status: "received",
 		ProviderMessageID: m.ProviderID, ReplyTo: m.ContextID, MediaStatus: mediaStatus, At: t,
 	})
 	if err != nil || !inserted {
@@ -236,7 +249,13 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 			return err
 		}
 	}
-	if created {
+	a.published(convID, msgID, assignee, created, opened, contactID)
+	return nil
+}
+
+// published queues the real-time events of a new inbound message.
+func (a *applier) published(convID, msgID, assignee string, createdContact, opened bool, contactID string) {
+	if createdContact {
 		a.publish("contact.created", map[string]any{"contact_id": contactID})
 	}
 	var assigneeID any
@@ -249,7 +268,26 @@ func (a *applier) message(ctx context.Context, m channel.Inbound) error {
 	if opened {
 		a.publish("conversation.created", map[string]any{"conversation_id": convID})
 	}
-	return nil
+}
+
+// contentOf is what a message keeps beyond type and text.
+func contentOf(m channel.Inbound) content {
+	c := content{Media: m.Media, Location: m.Location, Reply: m.Reply, Reaction: m.Reaction, Errors: m.Errors}
+	if len(m.Contacts) > 0 {
+		c.Contacts = m.Contacts
+	}
+	if !knownTypes[m.Type] && len(m.Raw) > 0 {
+		c.Raw = m.Raw
+	}
+	return c
+}
+
+// mediaStatusOf is "pending" for a message with a file to download.
+func mediaStatusOf(m channel.Inbound) string {
+	if m.Media != nil && (m.Media.ID != "" || m.Media.Link != "") {
+		return "pending"
+	}
+	return ""
 }
 
 func (a *applier) status(ctx context.Context, s channel.Status) error {
@@ -262,8 +300,8 @@ func (a *applier) status(ctx context.Context, s channel.Status) error {
 		reason = firstNonEmpty(s.Errors[0].Details, s.Errors[0].Message, s.Errors[0].Title)
 	}
 	t := at(s.Timestamp)
-	if a.reports != nil {
-		*a.reports = append(*a.reports, report{a: a, s: s, code: code, reason: reason, at: t})
+	if a.set != nil {
+		a.set.reports = append(a.set.reports, report{a: a, s: s, code: code, reason: reason, at: t})
 		return nil
 	}
 	// The report is recorded with the message it matches, if any; a copy of

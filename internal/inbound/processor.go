@@ -214,10 +214,10 @@ func (p *Processor) process(ctx context.Context, careful bool) (int, error) {
 		}
 		var pubs []published
 		var appliers []*applier
-		var reports []report // the batch's delivery reports, applied together
+		set := &batchSet{} // the batch's reports and plain messages, applied together
 		done := make([]any, 0, len(evs))
 		for _, e := range evs {
-			a, err := p.applyEvent(ctx, tx, e, cache, &reports)
+			a, err := p.applyEvent(ctx, tx, e, cache, set)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -227,7 +227,11 @@ func (p *Processor) process(ctx context.Context, careful bool) (int, error) {
 			appliers = append(appliers, a)
 			done = append(done, e.id)
 		}
-		if err := applyReports(ctx, tx, reports); err != nil {
+		err = flushMessages(ctx, tx, set)
+		if err == nil {
+			err = applyReports(ctx, tx, set.reports)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -304,9 +308,10 @@ func (p *Processor) processOne(ctx context.Context, tx *db.Tx, e eventRow, cache
 // errBadEvent marks problems of the event itself, not of the database.
 var errBadEvent = errors.New("bad event")
 
-// applyEvent applies one event's batches; reports, when not nil, collects
-// its delivery reports for the caller to apply with the rest of the batch.
-func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache map[string]companies.Company, reports *[]report) (*applier, error) {
+// applyEvent applies one event's batches; set, when not nil, collects its
+// delivery reports and plain messages for the caller to apply with the rest
+// of the batch.
+func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache map[string]companies.Company, set *batchSet) (*applier, error) {
 	parse := p.Parsers[e.source]
 	if parse == nil {
 		return nil, fmt.Errorf("%w: no parser for source %q", errBadEvent, e.source)
@@ -326,7 +331,7 @@ func (p *Processor) applyEvent(ctx context.Context, tx *db.Tx, e eventRow, cache
 		}
 		cache[e.companyID] = co
 	}
-	a := &applier{p: p, tx: tx, conn: conn, company: co, reports: reports}
+	a := &applier{p: p, tx: tx, conn: conn, company: co, set: set}
 	for _, b := range batches {
 		if conn.Type == channel.WhatsAppCloud && b.PhoneNumberID != "" && b.PhoneNumberID != conn.Settings().PhoneNumberID {
 			continue

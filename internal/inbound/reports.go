@@ -21,7 +21,8 @@ import (
 // three statements for every report. On PostgreSQL, where every statement
 // is a round trip, that is what lets processing keep up with the intake.
 // A batch that fails is applied again event by event (Processor.process),
-// report by report, so the result is the same either way.
+// report by report, so the result is the same either way. The messages
+// themselves move in one statement for the batch too (moveMessages).
 
 // report is a delivery report waiting for its batch.
 type report struct {
@@ -103,8 +104,12 @@ func applyReports(ctx context.Context, tx *db.Tx, reports []report) error {
 	if err != nil {
 		return err
 	}
+	moved, err := moveMessages(ctx, tx, order, byMessage)
+	if err != nil {
+		return err
+	}
 	for _, msgID := range order {
-		if err := applyMessageReports(ctx, tx, msgID, byMessage[msgID], inCampaign[msgID]); err != nil {
+		if err := afterMove(ctx, tx, msgID, byMessage[msgID], moved[msgID], inCampaign[msgID]); err != nil {
 			return err
 		}
 	}
@@ -160,34 +165,74 @@ func rematch(ctx context.Context, tx *db.Tx, connID, providerID, status string) 
 	return m, nil
 }
 
-// applyMessageReports moves one message by all its new reports at once:
-// every status's time is filled if empty, and the status goes to the
-// furthest one (never back), as applying them one by one would.
-func applyMessageReports(ctx context.Context, tx *db.Tx, msgID string, rs []report, campaign bool) error {
-	slices.SortStableFunc(rs, func(x, y report) int { return channel.Rank(x.s.Status) - channel.Rank(y.s.Status) })
-	times := map[string]any{}
-	for _, r := range rs {
-		if _, ok := times[r.s.Status]; !ok {
-			times[r.s.Status] = r.at
+// moved is a message after its reports: its conversation and status.
+type moved struct{ conv, status string }
+
+// moveMessages moves every message by all its new reports at once, in one
+// statement for the batch: every status's time is filled if empty, and the
+// status goes to the furthest one (never back), as applying them one by
+// one would. Each message's reports are sorted by rank.
+func moveMessages(ctx context.Context, tx *db.Tx, order []string, byMessage map[string][]report) (map[string]moved, error) {
+	out := make(map[string]moved, len(order))
+	tv := db.TimeValue(tx.Dialect())
+	one := "?, " + tv + ", " + tv + ", " + tv + ", " + tv + ", CAST(? AS INTEGER), ?, " + tv + ", ?, ?"
+	const perMessage = 10
+	for start := 0; start < len(order); start += reportsPerInsert {
+		chunk := order[start:min(len(order), start+reportsPerInsert)]
+		args := make([]any, 0, len(chunk)*perMessage)
+		for _, msgID := range chunk {
+			rs := byMessage[msgID]
+			slices.SortStableFunc(rs, func(x, y report) int { return channel.Rank(x.s.Status) - channel.Rank(y.s.Status) })
+			times := map[string]any{}
+			for _, r := range rs {
+				if _, ok := times[r.s.Status]; !ok {
+					times[r.s.Status] = r.at
+				}
+			}
+			best := rs[len(rs)-1]
+			args = append(args, msgID, times[channel.StatusSent], times[channel.StatusDelivered], times[channel.StatusRead], times[channel.StatusFailed],
+				channel.Rank(best.s.Status), best.s.Status, best.at, best.code, best.reason)
+		}
+		forward := rankSQL + ` < v.rnk`
+		rows, err := tx.Query(ctx, `WITH v (id, sent, delivered, seen, failed, rnk, st, at, code, reason) AS (VALUES `+
+			strings.TrimSuffix(strings.Repeat("("+one+"), ", len(chunk)), ", ")+`)
+			UPDATE messages SET sent_at = COALESCE(sent_at, v.sent), delivered_at = COALESCE(delivered_at, v.delivered),
+				read_at = COALESCE(read_at, v.seen), failed_at = COALESCE(failed_at, v.failed),
+				status = CASE WHEN `+forward+` THEN v.st ELSE status END,
+				status_at = CASE WHEN `+forward+` THEN v.at ELSE status_at END,
+				error_code = CASE WHEN `+forward+` THEN v.code ELSE error_code END,
+				error_reason = CASE WHEN `+forward+` THEN v.reason ELSE error_reason END
+			FROM v WHERE messages.id = v.id RETURNING messages.id, messages.conversation_id, messages.status`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("update message statuses: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var m moved
+			if err := rows.Scan(&id, &m.conv, &m.status); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("update message statuses: %w", err)
 		}
 	}
-	best := rs[len(rs)-1]
-	rank := channel.Rank(best.s.Status)
-	forward := rankSQL + ` < ?`
-	var convID, now string
-	err := tx.QueryRow(ctx, `UPDATE messages SET sent_at = COALESCE(sent_at, ?), delivered_at = COALESCE(delivered_at, ?),
-		read_at = COALESCE(read_at, ?), failed_at = COALESCE(failed_at, ?),
-		status = CASE WHEN `+forward+` THEN ? ELSE status END,
-		status_at = CASE WHEN `+forward+` THEN ? ELSE status_at END,
-		error_code = CASE WHEN `+forward+` THEN ? ELSE error_code END,
-		error_reason = CASE WHEN `+forward+` THEN ? ELSE error_reason END
-		WHERE id = ? RETURNING conversation_id, status`,
-		times[channel.StatusSent], times[channel.StatusDelivered], times[channel.StatusRead], times[channel.StatusFailed],
-		rank, best.s.Status, rank, best.at, rank, best.code, rank, best.reason, msgID).Scan(&convID, &now)
-	if err != nil {
-		return fmt.Errorf("update message status: %w", err)
+	for _, id := range order {
+		if _, ok := out[id]; !ok {
+			return nil, fmt.Errorf("update message status: message %s not found", id)
+		}
 	}
-	if now == best.s.Status {
+	return out, nil
+}
+
+// afterMove follows a message's move: its campaign recipient, its
+// real-time event, and the marketing stops its reports tell of.
+func afterMove(ctx context.Context, tx *db.Tx, msgID string, rs []report, m moved, campaign bool) error {
+	best := rs[len(rs)-1]
+	if m.status == best.s.Status {
 		// The campaign recipient follows each step (its own rules say
 		// which it may take), then one event tells of the new status.
 		for _, r := range rs {
@@ -199,7 +244,7 @@ func applyMessageReports(ctx context.Context, tx *db.Tx, msgID string, rs []repo
 			}
 		}
 		best.a.pubs = append(best.a.pubs, realtime.Event{Type: "message.status", Data: map[string]any{
-			"message_id": msgID, "conversation_id": convID, "status": now, "error_code": best.code,
+			"message_id": msgID, "conversation_id": m.conv, "status": m.status, "error_code": best.code,
 		}})
 	}
 	for _, r := range rs {
