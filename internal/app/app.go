@@ -164,7 +164,7 @@ func New(ctx context.Context, cfg config.Config, d *db.DB, logger *slog.Logger, 
 	a.Templates = templates.NewService(d, a.Connections, a.Adapters, logger)
 	a.Outbox = outbox.New(d, a.Connections, a.Adapters, a.Hub, logger)
 	a.Outbox.Contacts = a.Contacts
-	a.Connections.Changed = a.Outbox.Wake
+	a.Connections.Changed = a.Outbox.Changed
 	a.Inbound.Templates = a.Templates.ApplyUpdate
 
 	workers := river.NewWorkers()

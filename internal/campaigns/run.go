@@ -110,6 +110,13 @@ func (s *Service) Start(ctx context.Context, companyID, id string) (Campaign, er
 	if err != nil {
 		return Campaign{}, err
 	}
+	// The freeze may have written most of the table: PostgreSQL would
+	// otherwise plan the sends' look-ups by recipient from statistics taken
+	// before it, until autovacuum's next round. A failure leaves only the
+	// old statistics.
+	if err := s.db.Analyze(ctx, "campaign_recipients"); err != nil {
+		s.logger.Warn("campaigns: statistics not refreshed after the freeze", "campaign_id", id, "err", err)
+	}
 	return s.Get(ctx, companyID, id)
 }
 
@@ -776,10 +783,16 @@ func (f *feeder) feedChunk(ctx context.Context, c Campaign, connID string, n int
 		}
 		n := len(pairs) / 2
 		values := strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")
+		args := append(pairs, db.Now(), c.ID)
+		for i := 0; i < len(pairs); i += 2 {
+			args = append(args, pairs[i])
+		}
+		// The contacts also as a list on the key: found by it whatever the
+		// statistics say (see recipient.MirrorSent).
 		res, err := tx.Exec(ctx, `WITH v (contact_id, message_id) AS (VALUES `+values+`)
 			UPDATE campaign_recipients SET status = 'queued', message_id = v.message_id, updated_at = ?
-			FROM v WHERE campaign_recipients.campaign_id = ? AND campaign_recipients.contact_id = v.contact_id AND campaign_recipients.status = 'pending'`,
-			append(pairs, db.Now(), c.ID)...)
+			FROM v WHERE campaign_recipients.campaign_id = ? AND campaign_recipients.contact_id = v.contact_id
+			AND campaign_recipients.contact_id IN (`+db.Marks(n)+`) AND campaign_recipients.status = 'pending'`, args...)
 		if err != nil {
 			return fmt.Errorf("recipients queued: %w", err)
 		}

@@ -88,15 +88,19 @@ func TouchOutboundMany(ctx context.Context, tx *db.Tx, companyID string, last ma
 	if len(last) == 0 {
 		return nil
 	}
-	var args []any
+	var args, keys []any
 	for id, t := range last {
 		args = append(args, id, t)
+		keys = append(keys, id)
 	}
 	values := strings.TrimSuffix(strings.Repeat("(?, "+db.TimeValue(tx.Dialect())+"), ", len(last)), ", ")
-	args = append(args, companyID)
+	args = append(append(args, keys...), companyID)
+	// The ids twice: as a list on the key too, so that the rows are found
+	// by it whatever the statistics say (see recipient.MirrorSent).
 	_, err := tx.Exec(ctx, `WITH v (id, at) AS (VALUES `+values+`)
 		UPDATE contacts SET last_outbound_at = v.at FROM v
-		WHERE contacts.id = v.id AND contacts.company_id || '' = ? AND (contacts.last_outbound_at IS NULL OR contacts.last_outbound_at < v.at)`, args...)
+		WHERE contacts.id = v.id AND contacts.id IN (`+db.Marks(len(keys))+`) AND contacts.company_id || '' = ?
+		AND (contacts.last_outbound_at IS NULL OR contacts.last_outbound_at < v.at)`, args...)
 	if err != nil {
 		return fmt.Errorf("contacts' last outbound: %w", err)
 	}

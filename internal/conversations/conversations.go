@@ -298,6 +298,9 @@ type NewMessage struct {
 	Source   string
 	AuthorID string
 	SendAt   time.Time
+	// ActivityDone: its conversation was opened with it as its last message
+	// (FindOrOpenMany), so InsertMany leaves the conversation as it is.
+	ActivityDone bool
 }
 
 // Insert stores a message; inserted is false when a message with the same

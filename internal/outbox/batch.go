@@ -99,10 +99,15 @@ func (o *Outbox) EnqueueMany(ctx context.Context, tx *db.Tx, companyID, connecti
 		return queued, errs, nil
 	}
 	passed := make([]string, len(ok))
+	first := make(map[string]conversations.Activity, len(ok))
 	for k, i := range ok {
-		passed[k] = ms[i].ContactID
+		m := ms[i]
+		passed[k] = m.ContactID
+		if !conversations.Scheduled(now, m.SendAt) {
+			first[m.ContactID] = conversations.Activity{Type: m.Out.Type, Text: text(m.Out)}
+		}
 	}
-	convs, err := conversations.FindOrOpenMany(ctx, tx, companyID, connectionID, passed, now)
+	convs, err := conversations.FindOrOpenMany(ctx, tx, companyID, connectionID, passed, now, first)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,6 +132,7 @@ func (o *Outbox) EnqueueMany(ctx context.Context, tx *db.Tx, companyID, connecti
 			Direction: conversations.Outbound, Type: m.Out.Type, Text: text(m.Out), Content: stored, Status: channel.StatusQueued,
 			ReplyTo: m.Out.ReplyTo, At: now, Lane: int(m.Lane), Source: m.Source, AuthorID: m.AuthorID, SendAt: sendAt,
 			MediaKey: m.MediaKey, MediaStatus: mediaStatus(m.MediaKey),
+			ActivityDone: found.Opened && !conversations.Scheduled(now, m.SendAt),
 		}
 	}
 	msgIDs, err := conversations.InsertMany(ctx, tx, rows)

@@ -1014,15 +1014,19 @@ func (d *dispatcher) recordSent(ctx context.Context, tx *db.Tx, rs []result) ([]
 	var pubs []pub
 	for _, co := range companies {
 		rs := byCompany[co]
-		var args []any
+		var args, keys []any
 		for _, r := range rs {
 			args = append(args, r.msgID, r.providerID, r.at)
+			keys = append(keys, r.msgID)
 		}
-		args = append(args, d.connID, co)
+		args = append(append(args, keys...), d.connID, co)
 		values := strings.TrimSuffix(strings.Repeat("(?, ?, "+db.TimeValue(tx.Dialect())+"), ", len(rs)), ", ")
+		// The ids also as a list on the key: found by it whatever the
+		// statistics say (see recipient.MirrorSent).
 		rows, err := tx.Query(ctx, `WITH v (id, pid, at) AS (VALUES `+values+`)
 			UPDATE messages SET status = 'sent', provider_message_id = v.pid, sent_at = v.at, status_at = v.at, error_code = '', error_reason = ''
-			FROM v WHERE messages.id = v.id AND messages.connection_id || '' = ? AND messages.company_id || '' = ? AND messages.status || '' = 'sending'
+			FROM v WHERE messages.id = v.id AND messages.id IN (`+db.Marks(len(keys))+`)
+			AND messages.connection_id || '' = ? AND messages.company_id || '' = ? AND messages.status || '' = 'sending'
 			RETURNING messages.id`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("record sent: %w", err)

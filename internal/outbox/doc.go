@@ -42,7 +42,17 @@
 //     message is queued again as it was.
 //   - EnqueueMany is Enqueue for a batch of one connection (the campaign
 //     feeder): the same checks and rows, read and written a statement per
-//     kind of row.
+//     kind of row. A conversation it opens is written with its first
+//     message as its last, not updated again.
+//   - Batch statements that join a VALUES list to a table also list the
+//     keys (IN on the key or indexed id): PostgreSQL, planning from
+//     statistics taken while a table was small, otherwise read the whole
+//     table once per batch (see docs/BENCHMARKS.md, "Sending on
+//     PostgreSQL").
+//   - Wake (new messages) looks at the leases only when no dispatcher here
+//     sends for the connection; Changed (a connection added, enabled or
+//     disabled) always does. A lease round commits a row per connection,
+//     and a campaign's feeder wakes its connections several times a second.
 //   - Outcomes: sent with the provider id (early delivery reports are then
 //     applied, see inbound.ApplyUnmatched); retryable refusals go back to
 //     queued with exponential backoff (at most 8 tries); a back-off for one

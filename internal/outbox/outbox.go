@@ -338,16 +338,35 @@ func (o *Outbox) Cancel(ctx context.Context, companyID, messageID string) error 
 }
 
 // Wake tells a connection's dispatcher, if this instance runs it, that work
-// arrived.
+// arrived. For a connection nobody here sends for yet, it looks at the
+// leases now rather than at the next round. Not for one that has its
+// dispatcher here: a campaign's feeder wakes it several times a second,
+// and every round of leases writes a row (and commits) per connection.
 func (o *Outbox) Wake(connectionID string) {
 	o.mu.Lock()
 	d := o.dispatchers[connectionID]
 	o.mu.Unlock()
 	if d != nil {
 		d.wake()
+		return
 	}
-	// A connection nobody here sends for yet (new, or just enabled), or one
-	// just disabled: look at the leases now rather than at the next round.
+	o.tendNow()
+}
+
+// Changed is Wake for a connection added, enabled or disabled: the leases
+// are looked at now whoever sends for it, so that a disabled connection's
+// dispatcher stops at once.
+func (o *Outbox) Changed(connectionID string) {
+	o.mu.Lock()
+	d := o.dispatchers[connectionID]
+	o.mu.Unlock()
+	if d != nil {
+		d.wake()
+	}
+	o.tendNow()
+}
+
+func (o *Outbox) tendNow() {
 	select {
 	case o.tendC <- struct{}{}:
 	default:

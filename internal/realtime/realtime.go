@@ -15,7 +15,13 @@
 //     reconnected to another instance).
 //   - On PostgreSQL, events go through NOTIFY on one channel and every
 //     instance (this one too) delivers what it hears, so a browser connected
-//     to one instance sees what happened on another (see Bridge).
+//     to one instance sees what happened on another (see Bridge). The events
+//     published while one NOTIFY statement runs go in the next, several to a
+//     notification (a JSON array): one commit per event, each waiting for
+//     the disk and for the lock all NOTIFYs share, capped a campaign at a
+//     few hundred messages a second. PostgreSQL folds identical
+//     notifications of one transaction into one; two identical events
+//     (same type and data) in one array are both kept.
 //   - Events carry ids and states, not message text: every member of the
 //     company may receive them, and reads what it may see through the API.
 package realtime
@@ -137,18 +143,22 @@ func (h *Hub) Deliver(companyID string, ev Event) {
 	h.mu.Lock()
 	h.seq++
 	ev.ID = h.seq
-	if b, err := json.Marshal(ev); err == nil {
-		ev.wire = b
+	subs := make([]*Subscription, 0, len(h.subs[companyID]))
+	for s := range h.subs[companyID] {
+		subs = append(subs, s)
+	}
+	// Encoded once for every subscriber; with none (a campaign sending
+	// while nobody watches) only if a reconnecting client asks for it.
+	if len(subs) > 0 {
+		if b, err := json.Marshal(ev); err == nil {
+			ev.wire = b
+		}
 	}
 	r := append(h.recent[companyID], ev)
 	if len(r) > keep {
 		r = r[len(r)-keep:]
 	}
 	h.recent[companyID] = r
-	subs := make([]*Subscription, 0, len(h.subs[companyID]))
-	for s := range h.subs[companyID] {
-		subs = append(subs, s)
-	}
 	// Sends happen under the lock so that Close cannot close a channel
 	// being sent to; they never block.
 	for _, s := range subs {

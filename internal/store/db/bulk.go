@@ -109,3 +109,16 @@ func (db *DB) Refresh(ctx context.Context, tables ...string) error {
 	_, err := db.write.ExecContext(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
 	return err
 }
+
+// Analyze refreshes PostgreSQL's statistics of tables after a write that
+// changed their shape, without Refresh's VACUUM (which reads every page);
+// SQLite keeps its plans (PRAGMA optimize taken at the wrong moment pinned
+// bad ones, see campaigns), so there it does nothing. ANALYZE reads a
+// sample of 30,000 rows whatever the table's size.
+func (db *DB) Analyze(ctx context.Context, tables ...string) error {
+	if db.dialect != Postgres {
+		return nil
+	}
+	_, err := db.write.ExecContext(ctx, `ANALYZE `+strings.Join(tables, ", "))
+	return err
+}
