@@ -67,7 +67,7 @@ func FindOrOpenInbound(ctx context.Context, tx *db.Tx, companyID, connectionID s
 	}
 	// Opened as the campaign feeder opens them (a new conversation is
 	// open); one opened meanwhile by another transaction is found there.
-	opened, err := FindOrOpenMany(ctx, tx, companyID, connectionID, missing, at)
+	opened, err := FindOrOpenMany(ctx, tx, companyID, connectionID, missing, at, nil)
 	if err != nil {
 		return nil, err
 	}
