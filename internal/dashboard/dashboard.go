@@ -288,7 +288,6 @@ func (s *Service) Get(ctx context.Context, companyID string, q Query) (Dashboard
 	}{
 		{"traffic", func() error { return s.traffic(ctx, companyID, q.ConnectionID, days, types, &d) }},
 		{"opt_outs", func() error { return s.optOuts(ctx, companyID, days, &d) }},
-		{"failures", func() (err error) { d.Failures, err = s.failures(ctx, companyID, q.ConnectionID, days); return err }},
 		{"active", func() (err error) { d.Conversations, err = s.active(ctx, companyID, q.ConnectionID); return err }},
 		{"first_response", func() (err error) {
 			d.FirstResponse, err = s.firstResponse(ctx, companyID, q.ConnectionID, start, end)
@@ -358,66 +357,81 @@ func unionPerDay(days []span, stmt, companyID string, extra ...any) (string, []a
 // noChannel names traffic of a connection since deleted.
 const noChannel = "other"
 
-// maxBranches keeps a UNION ALL under SQLite's limit of 500 terms.
-const maxBranches = 400
+// slotSeconds is the counters' slot (migration 0012): a quarter hour, on
+// which every time zone's midnight falls.
+const slotSeconds = 900
 
-// trafficBranch counts one connection's messages of one day by what
-// happened to them. Counting with CASE instead of GROUP BY direction,
-// status lets both databases walk the index range once without sorting it
-// (the sort was most of the time at a million messages).
-const trafficBranch = `SELECT %d, %d,
-       count(CASE WHEN direction = 'inbound' AND status <> 'internal' THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read') THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read') THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status = 'read' THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status IN ('queued', 'sending') THEN 1 END)
-  FROM messages WHERE company_id = ? AND %s AND created_at >= ? AND created_at < ?`
+// trafficBranch sums one table of counters (message_counts or, on
+// PostgreSQL, the deltas not yet folded into it) per day of d, connection
+// and failure code: one index range of (company_id, slot) per day.
+const trafficBranch = `SELECT d.i, c.connection_id, c.code, sum(c.received), sum(c.queued), sum(c.sending), sum(c.sent),
+       sum(c.delivered), sum(c.read), sum(c.failed)
+  FROM d JOIN %s c ON c.company_id = ? AND c.slot >= d.lo AND c.slot < d.hi%s
+ GROUP BY d.i, c.connection_id, c.code`
 
-// traffic counts the period's messages per day and connection, and folds
-// them into the series and the totals: one index range per connection and
-// day, in statements of at most maxBranches ranges.
+// traffic reads the period's message counters per day, connection and
+// failure code, and folds them into the series, the totals and the
+// failures: one statement, counters and pending deltas together so that
+// one snapshot sees every message once.
 func (s *Service) traffic(ctx context.Context, companyID, connID string, days []span, types map[string]string, d *Dashboard) error {
-	// The connections to read: the chosen one, or all of the company's and
-	// the messages of connections since deleted (connection_id NULL).
-	var conns []string
+	// The days' bounds in slots, written into the statement: they are
+	// numbers computed here, and as arguments PostgreSQL would read a
+	// VALUES list of them as text.
+	var values strings.Builder
+	for i, day := range days {
+		if i > 0 {
+			values.WriteString(", ")
+		}
+		fmt.Fprintf(&values, "(%d, %d, %d)", i, slotOf(day.lo), slotOf(day.hi))
+	}
+	filter, args := "", []any{companyID}
 	if connID != "" {
-		conns = []string{connID}
-	} else {
-		for id := range types {
-			conns = append(conns, id)
-		}
-		slices.Sort(conns)
-		conns = append(conns, "")
+		filter, args = " AND c.connection_id = ?", append(args, connID)
 	}
-	type branch struct{ conn, day int }
-	var all []branch
-	for c := range conns {
-		for i := range days {
-			all = append(all, branch{c, i})
-		}
+	query := "WITH d (i, lo, hi) AS (VALUES " + values.String() + ")\n" +
+		fmt.Sprintf(trafficBranch, "message_counts", filter) + "\nUNION ALL\n" + fmt.Sprintf(trafficBranch, "message_count_deltas", filter)
+	rows, err := s.db.Query(ctx, query, append(args, args...)...)
+	if err != nil {
+		return fmt.Errorf("messages per day: %w", err)
 	}
+	defer rows.Close()
 	seen := map[string]bool{}
-	for lo := 0; lo < len(all); lo += maxBranches {
-		var b strings.Builder
-		var args []any
-		for k, br := range all[lo:min(lo+maxBranches, len(all))] {
-			if k > 0 {
-				b.WriteString("\nUNION ALL\n")
-			}
-			cond := "connection_id = ?"
-			args = append(args, companyID)
-			if conns[br.conn] == "" {
-				cond = "connection_id IS NULL"
-			} else {
-				args = append(args, conns[br.conn])
-			}
-			fmt.Fprintf(&b, trafficBranch, br.day, br.conn, cond)
-			args = append(args, days[br.day].lo, days[br.day].hi)
+	failures := map[string]int{}
+	for rows.Next() {
+		var day int
+		var conn, code string
+		var received, queued, sending, sent, delivered, read, failed int
+		if err := rows.Scan(&day, &conn, &code, &received, &queued, &sending, &sent, &delivered, &read, &failed); err != nil {
+			return fmt.Errorf("messages per day: %w", err)
 		}
-		if err := s.foldTraffic(ctx, b.String(), args, conns, types, seen, d); err != nil {
-			return err
+		if day < 0 || day >= len(d.Days) {
+			continue
 		}
+		typ, ok := types[conn]
+		if !ok {
+			typ = noChannel
+		}
+		sent += delivered + read
+		delivered += read
+		if received+sent > 0 {
+			// Zeros are filled in for the channels seen, once all is read.
+			seen[typ] = true
+			d.Days[day].Received[typ] += received
+			d.Days[day].Sent[typ] += sent
+		}
+		d.Days[day].Failed += failed
+		d.Totals.Received += received
+		d.Totals.Sent += sent
+		d.Totals.Delivered += delivered
+		d.Totals.Read += read
+		d.Totals.Failed += failed
+		d.Totals.Waiting += queued + sending
+		if failed != 0 {
+			failures[code] += failed
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("messages per day: %w", err)
 	}
 	if connID != "" {
 		// The chosen connection's channel is in the chart even on a quiet
@@ -435,46 +449,26 @@ func (s *Service) traffic(ctx context.Context, companyID, connID string, days []
 			d.Days[i].Received[typ] += 0
 		}
 	}
+	for code, n := range failures {
+		if n > 0 {
+			d.Failures = append(d.Failures, Failure{Code: code, Count: n, Meaning: campaigns.Meaning(code)})
+		}
+	}
+	slices.SortFunc(d.Failures, func(a, b Failure) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
 	return nil
 }
 
-// foldTraffic runs one statement of traffic branches and adds its counts.
-func (s *Service) foldTraffic(ctx context.Context, query string, args []any, conns []string, types map[string]string, seen map[string]bool, d *Dashboard) error {
-	rows, err := s.db.Query(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("messages per day: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var day, conn, received, sent, delivered, read, failed, waiting int
-		if err := rows.Scan(&day, &conn, &received, &sent, &delivered, &read, &failed, &waiting); err != nil {
-			return fmt.Errorf("messages per day: %w", err)
-		}
-		if day < 0 || day >= len(d.Days) || conn < 0 || conn >= len(conns) {
-			continue
-		}
-		typ, ok := types[conns[conn]]
-		if !ok {
-			typ = noChannel
-		}
-		if received+sent > 0 {
-			// Zeros are filled in for the channels seen, once all is read.
-			seen[typ] = true
-			d.Days[day].Received[typ] += received
-			d.Days[day].Sent[typ] += sent
-		}
-		d.Days[day].Failed += failed
-		d.Totals.Received += received
-		d.Totals.Sent += sent
-		d.Totals.Delivered += delivered
-		d.Totals.Read += read
-		d.Totals.Failed += failed
-		d.Totals.Waiting += waiting
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("messages per day: %w", err)
-	}
-	return nil
+// slotOf is the slot t falls in. A day's bounds are on slots in every time
+// zone of today's tz database; the local mean times of the 19th century
+// were not, and a day back then is rounded down to its quarter hour.
+func slotOf(t time.Time) int64 {
+	u := t.Unix()
+	return u - ((u%slotSeconds)+slotSeconds)%slotSeconds
 }
 
 // optOuts counts the consent ledger's opt-outs per day.
@@ -497,34 +491,6 @@ func (s *Service) optOuts(ctx context.Context, companyID string, days []span, d 
 		}
 	}
 	return rows.Err()
-}
-
-// failures groups the period's failed messages by error code, reading only
-// failed ones (a partial index; only outbound messages can fail).
-func (s *Service) failures(ctx context.Context, companyID, connID string, days []span) ([]Failure, error) {
-	q := `SELECT error_code, count(*) FROM messages
- WHERE company_id = ? AND status = 'failed' AND created_at >= ? AND created_at < ?`
-	args := []any{companyID, days[0].lo, days[len(days)-1].hi}
-	if connID != "" {
-		q += ` AND connection_id = ?`
-		args = append(args, connID)
-	}
-	q += ` GROUP BY error_code ORDER BY count(*) DESC, error_code`
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("failures: %w", err)
-	}
-	defer rows.Close()
-	out := []Failure{}
-	for rows.Next() {
-		var f Failure
-		if err := rows.Scan(&f.Code, &f.Count); err != nil {
-			return nil, fmt.Errorf("failures: %w", err)
-		}
-		f.Meaning = campaigns.Meaning(f.Code)
-		out = append(out, f)
-	}
-	return out, rows.Err()
 }
 
 // active counts the conversations open, pending or snoozed now.
@@ -567,35 +533,21 @@ type sample struct {
 	d                  time.Duration
 }
 
-// firstResponse measures the conversations opened in [start, end) that the
-// contact wrote in (last_inbound_at: a campaign's unanswered conversations
-// cost nothing): the contact's first message is found by the
-// (conversation_id, id) index, and so is the first agent message after it,
-// each a short walk from the start of the conversation's messages.
+// firstResponse measures the conversations opened in [start, end) that an
+// agent answered, from the stamps the message triggers keep on them
+// (migration 0012): one range of the conversations_first_response index,
+// which holds every column read here.
 func (s *Service) firstResponse(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
-	filter := ""
-	args := []any{companyID, start, end}
+	args := []any{companyID, companyID, start, end}
+	q := `SELECT c.first_inbound_at, c.first_reply_at, c.first_reply_by, u.name, c.team_id, t.name
+  FROM conversations c
+  LEFT JOIN users u ON u.id = c.first_reply_by
+  LEFT JOIN teams t ON t.id = c.team_id AND t.company_id = ?
+ WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.first_reply_id IS NOT NULL`
 	if connID != "" {
-		filter = ` AND c.connection_id = ?`
+		q += ` AND c.connection_id = ?`
 		args = append(args, connID)
 	}
-	args = append(args, companyID)
-	q := `SELECT f.created_at, r.created_at, r.author_id, u.name, y.team_id, t.name
-  FROM (SELECT x.team_id, x.first_id,
-               (SELECT m.id FROM messages m
-                 WHERE m.conversation_id = x.id AND m.id > x.first_id AND m.direction = 'outbound'
-                   AND m.source = 'agent' AND m.author_id IS NOT NULL AND m.status <> 'internal'
-                 ORDER BY m.id LIMIT 1) AS reply_id
-          FROM (SELECT c.id, c.team_id,
-                       (SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound'
-                         ORDER BY m.id LIMIT 1) AS first_id
-                  FROM conversations c
-                 WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.last_inbound_at IS NOT NULL` + filter + `) x
-         WHERE x.first_id IS NOT NULL) y
-  JOIN messages f ON f.id = y.first_id
-  JOIN messages r ON r.id = y.reply_id
-  LEFT JOIN users u ON u.id = r.author_id
-  LEFT JOIN teams t ON t.id = y.team_id AND t.company_id = ?`
 	rows, err := s.db.Query(ctx, q, args...)
 	if err != nil {
 		return Times{}, fmt.Errorf("first responses: %w", err)
