@@ -538,68 +538,95 @@ type sample struct {
 // (migration 0012): one range of the conversations_first_response index,
 // which holds every column read here.
 func (s *Service) firstResponse(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
-	args := []any{companyID, companyID, start, end}
-	q := `SELECT c.first_inbound_at, c.first_reply_at, c.first_reply_by, u.name, c.team_id, t.name
-  FROM conversations c
-  LEFT JOIN users u ON u.id = c.first_reply_by
-  LEFT JOIN teams t ON t.id = c.team_id AND t.company_id = ?
+	q := `SELECT c.first_inbound_at, c.first_reply_at, c.first_reply_by, c.team_id FROM conversations c
  WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.first_reply_id IS NOT NULL`
-	if connID != "" {
-		q += ` AND c.connection_id = ?`
-		args = append(args, connID)
-	}
-	rows, err := s.db.Query(ctx, q, args...)
+	t, err := s.times(ctx, companyID, connID, q, start, end)
 	if err != nil {
 		return Times{}, fmt.Errorf("first responses: %w", err)
 	}
+	return t, nil
+}
+
+// resolution measures the conversations resolved in [start, end), from
+// the conversations_resolution index alone.
+func (s *Service) resolution(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
+	q := `SELECT c.created_at, c.resolved_at, c.assignee_id, c.team_id FROM conversations c
+ WHERE c.company_id = ? AND c.resolved_at >= ? AND c.resolved_at < ? AND c.status = 'resolved'`
+	t, err := s.times(ctx, companyID, connID, q, start, end)
+	if err != nil {
+		return Times{}, fmt.Errorf("resolutions: %w", err)
+	}
+	return t, nil
+}
+
+// times reads conversations as (from, to, agent, team) rows of query and
+// summarizes them. Names are read once per agent and team afterwards: a
+// join would look them up again for each of thousands of conversations.
+func (s *Service) times(ctx context.Context, companyID, connID, query string, start, end time.Time) (Times, error) {
+	args := []any{companyID, start, end}
+	if connID != "" {
+		query += ` AND c.connection_id = ?`
+		args = append(args, connID)
+	}
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return Times{}, err
+	}
 	defer rows.Close()
 	var samples []sample
+	agents, teams := map[string]string{}, map[string]string{}
 	for rows.Next() {
-		var asked, answered db.Time
-		var agent, agentName, team, teamName sql.NullString
-		if err := rows.Scan(&asked, &answered, &agent, &agentName, &team, &teamName); err != nil {
-			return Times{}, fmt.Errorf("first responses: %w", err)
+		var from, to db.Time
+		var agent, team sql.NullString
+		if err := rows.Scan(&from, &to, &agent, &team); err != nil {
+			return Times{}, err
 		}
-		samples = append(samples, sample{agent.String, agentName.String, team.String, teamName.String,
-			max(0, answered.Sub(asked.Time))})
+		if agent.Valid {
+			agents[agent.String] = ""
+		}
+		if team.Valid {
+			teams[team.String] = ""
+		}
+		samples = append(samples, sample{agentID: agent.String, teamID: team.String, d: max(0, to.Sub(from.Time))})
 	}
 	if err := rows.Err(); err != nil {
-		return Times{}, fmt.Errorf("first responses: %w", err)
+		return Times{}, err
+	}
+	rows.Close()
+	if err := s.names(ctx, `SELECT id, name FROM users WHERE id IN (%s)`, nil, agents); err != nil {
+		return Times{}, err
+	}
+	if err := s.names(ctx, `SELECT id, name FROM teams WHERE company_id = ? AND id IN (%s)`, []any{companyID}, teams); err != nil {
+		return Times{}, err
+	}
+	for i := range samples {
+		samples[i].agentName, samples[i].teamName = agents[samples[i].agentID], teams[samples[i].teamID]
 	}
 	return summarize(samples), nil
 }
 
-// resolution measures the conversations resolved in [start, end).
-func (s *Service) resolution(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
-	args := []any{companyID, companyID, start, end}
-	q := `SELECT c.created_at, c.resolved_at, c.assignee_id, u.name, c.team_id, t.name
-  FROM conversations c
-  LEFT JOIN users u ON u.id = c.assignee_id
-  LEFT JOIN teams t ON t.id = c.team_id AND t.company_id = ?
- WHERE c.company_id = ? AND c.resolved_at >= ? AND c.resolved_at < ? AND c.status = 'resolved'`
-	if connID != "" {
-		q += ` AND c.connection_id = ?`
-		args = append(args, connID)
+// names fills the names of the ids in m. Another company's team is left
+// without a name, as the join it replaces did.
+func (s *Service) names(ctx context.Context, query string, args []any, m map[string]string) error {
+	if len(m) == 0 {
+		return nil
 	}
-	rows, err := s.db.Query(ctx, q, args...)
+	for id := range m {
+		args = append(args, id)
+	}
+	rows, err := s.db.Query(ctx, fmt.Sprintf(query, db.Marks(len(m))), args...)
 	if err != nil {
-		return Times{}, fmt.Errorf("resolutions: %w", err)
+		return fmt.Errorf("names: %w", err)
 	}
 	defer rows.Close()
-	var samples []sample
 	for rows.Next() {
-		var opened, resolved db.Time
-		var agent, agentName, team, teamName sql.NullString
-		if err := rows.Scan(&opened, &resolved, &agent, &agentName, &team, &teamName); err != nil {
-			return Times{}, fmt.Errorf("resolutions: %w", err)
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("names: %w", err)
 		}
-		samples = append(samples, sample{agent.String, agentName.String, team.String, teamName.String,
-			max(0, resolved.Sub(opened.Time))})
+		m[id] = name
 	}
-	if err := rows.Err(); err != nil {
-		return Times{}, fmt.Errorf("resolutions: %w", err)
-	}
-	return summarize(samples), nil
+	return rows.Err()
 }
 
 // summarize groups samples overall, per agent and per team; rows are
