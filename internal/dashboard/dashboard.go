@@ -361,36 +361,48 @@ const noChannel = "other"
 // which every time zone's midnight falls.
 const slotSeconds = 900
 
-// trafficBranch sums one table of counters (message_counts or, on
-// PostgreSQL, the deltas not yet folded into it) per day of d, connection
-// and failure code: one index range of (company_id, slot) per day.
-const trafficBranch = `SELECT d.i, c.connection_id, c.code, sum(c.received), sum(c.queued), sum(c.sending), sum(c.sent),
+// dayCounters sums one day's counters per connection and failure code: one
+// range of message_counts' primary key (company_id, slot, …). The day's
+// bounds are written into the statement (numbers computed here), so that
+// each branch is a range the planner cannot misjudge, statistics or not (a
+// join with a list of days was read as a scan of every day per day on
+// PostgreSQL before ANALYZE).
+const dayCounters = `SELECT %d, connection_id, code, sum(received), sum(queued), sum(sending), sum(sent),
+       sum(delivered), sum(read), sum(failed)
+  FROM message_counts WHERE company_id = ? AND slot >= %d AND slot < %d%s
+ GROUP BY connection_id, code`
+
+// pendingDeltas sums PostgreSQL's deltas not yet folded into the counters
+// (a few seconds' worth; none on SQLite) per day of d.
+const pendingDeltas = `SELECT d.i, c.connection_id, c.code, sum(c.received), sum(c.queued), sum(c.sending), sum(c.sent),
        sum(c.delivered), sum(c.read), sum(c.failed)
-  FROM d JOIN %s c ON c.company_id = ? AND c.slot >= d.lo AND c.slot < d.hi%s
+  FROM d JOIN message_count_deltas c ON c.company_id = ? AND c.slot >= d.lo AND c.slot < d.hi%s
  GROUP BY d.i, c.connection_id, c.code`
 
 // traffic reads the period's message counters per day, connection and
 // failure code, and folds them into the series, the totals and the
-// failures: one statement, counters and pending deltas together so that
+// failures: one statement, counters and pending deltas together, so that
 // one snapshot sees every message once.
 func (s *Service) traffic(ctx context.Context, companyID, connID string, days []span, types map[string]string, d *Dashboard) error {
-	// The days' bounds in slots, written into the statement: they are
-	// numbers computed here, and as arguments PostgreSQL would read a
-	// VALUES list of them as text.
-	var values strings.Builder
+	filter, scope := "", []any{companyID}
+	if connID != "" {
+		filter, scope = " AND connection_id = ?", append(scope, connID)
+	}
+	var q, values strings.Builder
+	var args []any
 	for i, day := range days {
+		lo, hi := slotOf(day.lo), slotOf(day.hi)
 		if i > 0 {
 			values.WriteString(", ")
 		}
-		fmt.Fprintf(&values, "(%d, %d, %d)", i, slotOf(day.lo), slotOf(day.hi))
+		fmt.Fprintf(&values, "(%d, %d, %d)", i, lo, hi)
+		fmt.Fprintf(&q, dayCounters+"\nUNION ALL\n", i, lo, hi, filter)
+		args = append(args, scope...)
 	}
-	filter, args := "", []any{companyID}
-	if connID != "" {
-		filter, args = " AND c.connection_id = ?", append(args, connID)
-	}
-	query := "WITH d (i, lo, hi) AS (VALUES " + values.String() + ")\n" +
-		fmt.Sprintf(trafficBranch, "message_counts", filter) + "\nUNION ALL\n" + fmt.Sprintf(trafficBranch, "message_count_deltas", filter)
-	rows, err := s.db.Query(ctx, query, append(args, args...)...)
+	fmt.Fprintf(&q, pendingDeltas, strings.ReplaceAll(filter, "connection_id", "c.connection_id"))
+	args = append(args, scope...)
+	query := "WITH d (i, lo, hi) AS (VALUES " + values.String() + ")\n" + q.String()
+	rows, err := s.db.Query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("messages per day: %w", err)
 	}
