@@ -9,20 +9,43 @@
 //     23:30 in São Paulo counts on that day, not on the next UTC day. Each day
 //     is its own pair of UTC bounds, so days around a daylight-saving change
 //     have their real length. A period is at most MaxDays long.
-//   - Every count is bounded by an index range over the company's period
-//     (migration 0008): messages by (company_id, connection_id, created_at)
-//     with the direction and status in the index itself, failed messages by
-//     a partial index, conversations by created_at and resolved_at, opt-outs
-//     by a partial index. One statement gives many days at once as a UNION
-//     ALL of one range per day (and connection): the same SQL on both
-//     databases, with the day bounds as ordinary arguments compared with the
-//     column (a VALUES list of bounds would need a dialect-specific cast on
-//     PostgreSQL). The work still grows with the messages of the period
-//     (each is one index entry read); docs/BENCHMARKS.md has the figures.
-//     Counters maintained on every write would make it independent of the
-//     volume, at a cost on the send and delivery-report path (and, on
-//     PostgreSQL, a hot counter row that concurrent transactions queue for);
-//     not done yet.
+//   - Traffic comes from counters, not from the messages of the period
+//     (migration 0012): message_counts holds a company's messages per
+//     15-minute slot of created_at, connection and (for failed ones) error
+//     code, with one column per status. Every time zone's midnight falls on
+//     a quarter hour, so a company's day is a whole number of slots and the
+//     counts per day are exact in any zone; the cost of a period grows with
+//     its slots (96 a day per connection and failure code), never with its
+//     messages. One statement reads one primary-key range per day (the
+//     day's bounds written into it as numbers, so that no planner can turn
+//     it into a scan) and gives the series, the totals and the failures by
+//     code together.
+//   - The counters are kept by triggers on messages, so no write path can
+//     forget them: an insert, a status change, a failure's code, a
+//     connection's deletion (SET NULL), a cancel or an erasure (CASCADE)
+//     all move them. On SQLite a row trigger upserts the counter row (one
+//     writer: nobody waits). On PostgreSQL a counter row would be a hot row
+//     that concurrent sends, claims and delivery reports queue for (and
+//     deadlock over when two take the same rows in different orders), so
+//     statement-level triggers with transition tables append their
+//     statement's net change to message_count_deltas, which is insert-only
+//     while open; the reader sums counters and pending deltas in one
+//     statement (one snapshot), and Compact folds the deltas into the
+//     counters every CompactEvery, in one transaction, one instance at a
+//     time (an advisory lock), in key order. A deleted company's counters go
+//     to zero with its messages and stay as zero rows (no foreign keys, so
+//     the deltas' inserts check nothing).
+//   - First response reads stamps on the conversation, not messages: the
+//     message triggers stamp the contact's first message (first_inbound_*)
+//     and the first agent message after it (first_reply_*) when they are
+//     written, and recompute them from the conversation's messages when one
+//     of those is deleted (a scheduled reply cancelled) or a message comes
+//     with an earlier id. Both it and resolution read one index range of
+//     the period's conversations that holds every column they use, and the
+//     agents' and teams' names once each.
+//   - Opt-outs per day read the consent ledger's partial index (opt-outs are
+//     rare next to messages); active conversations an index of the
+//     conversations being worked now.
 //   - A message belongs to the day it was created (received, or queued to
 //     go), which is the order the index keeps. Notes and timeline events
 //     (status internal) are not messages to anyone and are never counted.
@@ -47,7 +70,8 @@
 //     period), on the connection when one is chosen.
 //   - First response: for each conversation opened in the period, from the
 //     contact's first message in it to the first message an agent wrote
-//     after it (outbound, source agent, with an author; not a note).
+//     after it (outbound, source agent, with an author; not a note; a
+//     reply still queued counts, one cancelled does not).
 //     Conversations the contact never wrote in (a campaign nobody answered,
 //     an agent's message with no reply) have no first response, and ones
 //     nobody answered yet are not counted. Attributed to the agent who
