@@ -252,13 +252,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // RunMessaging starts the webhook intake (until intakeCtx ends), the
-// inbound processor and the outbox dispatchers (until ctx ends).
+// inbound processor, the outbox dispatchers and the dashboard counters'
+// compaction (until ctx ends).
 func (a *App) RunMessaging(ctx, intakeCtx context.Context) {
 	a.messaging.Go(func() { a.Intake.Run(intakeCtx) })
 	a.messaging.Go(func() { a.Inbound.Run(ctx) })
 	a.messaging.Go(func() { a.Outbox.Run(ctx) })
 	a.messaging.Go(func() { a.Conversations.RunWaker(ctx, 15*time.Second, a.logger) })
 	a.messaging.Go(func() { a.Campaigns.Run(ctx) })
+	a.messaging.Go(func() { a.Dashboard.RunCompactor(ctx) })
 	if a.bridge != nil {
 		a.messaging.Go(func() { a.bridge.Run(ctx) })
 	}

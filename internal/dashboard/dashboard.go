@@ -9,20 +9,43 @@
 //     23:30 in São Paulo counts on that day, not on the next UTC day. Each day
 //     is its own pair of UTC bounds, so days around a daylight-saving change
 //     have their real length. A period is at most MaxDays long.
-//   - Every count is bounded by an index range over the company's period
-//     (migration 0008): messages by (company_id, connection_id, created_at)
-//     with the direction and status in the index itself, failed messages by
-//     a partial index, conversations by created_at and resolved_at, opt-outs
-//     by a partial index. One statement gives many days at once as a UNION
-//     ALL of one range per day (and connection): the same SQL on both
-//     databases, with the day bounds as ordinary arguments compared with the
-//     column (a VALUES list of bounds would need a dialect-specific cast on
-//     PostgreSQL). The work still grows with the messages of the period
-//     (each is one index entry read); docs/BENCHMARKS.md has the figures.
-//     Counters maintained on every write would make it independent of the
-//     volume, at a cost on the send and delivery-report path (and, on
-//     PostgreSQL, a hot counter row that concurrent transactions queue for);
-//     not done yet.
+//   - Traffic comes from counters, not from the messages of the period
+//     (migration 0012): message_counts holds a company's messages per
+//     15-minute slot of created_at, connection and (for failed ones) error
+//     code, with one column per status. Every time zone's midnight falls on
+//     a quarter hour, so a company's day is a whole number of slots and the
+//     counts per day are exact in any zone; the cost of a period grows with
+//     its slots (96 a day per connection and failure code), never with its
+//     messages. One statement reads one primary-key range per day (the
+//     day's bounds written into it as numbers, so that no planner can turn
+//     it into a scan) and gives the series, the totals and the failures by
+//     code together.
+//   - The counters are kept by triggers on messages, so no write path can
+//     forget them: an insert, a status change, a failure's code, a
+//     connection's deletion (SET NULL), a cancel or an erasure (CASCADE)
+//     all move them. On SQLite a row trigger upserts the counter row (one
+//     writer: nobody waits). On PostgreSQL a counter row would be a hot row
+//     that concurrent sends, claims and delivery reports queue for (and
+//     deadlock over when two take the same rows in different orders), so
+//     statement-level triggers with transition tables append their
+//     statement's net change to message_count_deltas, which is insert-only
+//     while open; the reader sums counters and pending deltas in one
+//     statement (one snapshot), and Compact folds the deltas into the
+//     counters every CompactEvery, in one transaction, one instance at a
+//     time (an advisory lock), in key order. A deleted company's counters go
+//     to zero with its messages and stay as zero rows (no foreign keys, so
+//     the deltas' inserts check nothing).
+//   - First response reads stamps on the conversation, not messages: the
+//     message triggers stamp the contact's first message (first_inbound_*)
+//     and the first agent message after it (first_reply_*) when they are
+//     written, and recompute them from the conversation's messages when one
+//     of those is deleted (a scheduled reply cancelled) or a message comes
+//     with an earlier id. Both it and resolution read one index range of
+//     the period's conversations that holds every column they use, and the
+//     agents' and teams' names once each.
+//   - Opt-outs per day read the consent ledger's partial index (opt-outs are
+//     rare next to messages); active conversations an index of the
+//     conversations being worked now.
 //   - A message belongs to the day it was created (received, or queued to
 //     go), which is the order the index keeps. Notes and timeline events
 //     (status internal) are not messages to anyone and are never counted.
@@ -47,7 +70,8 @@
 //     period), on the connection when one is chosen.
 //   - First response: for each conversation opened in the period, from the
 //     contact's first message in it to the first message an agent wrote
-//     after it (outbound, source agent, with an author; not a note).
+//     after it (outbound, source agent, with an author; not a note; a
+//     reply still queued counts, one cancelled does not).
 //     Conversations the contact never wrote in (a campaign nobody answered,
 //     an agent's message with no reply) have no first response, and ones
 //     nobody answered yet are not counted. Attributed to the agent who
@@ -288,7 +312,6 @@ func (s *Service) Get(ctx context.Context, companyID string, q Query) (Dashboard
 	}{
 		{"traffic", func() error { return s.traffic(ctx, companyID, q.ConnectionID, days, types, &d) }},
 		{"opt_outs", func() error { return s.optOuts(ctx, companyID, days, &d) }},
-		{"failures", func() (err error) { d.Failures, err = s.failures(ctx, companyID, q.ConnectionID, days); return err }},
 		{"active", func() (err error) { d.Conversations, err = s.active(ctx, companyID, q.ConnectionID); return err }},
 		{"first_response", func() (err error) {
 			d.FirstResponse, err = s.firstResponse(ctx, companyID, q.ConnectionID, start, end)
@@ -358,66 +381,93 @@ func unionPerDay(days []span, stmt, companyID string, extra ...any) (string, []a
 // noChannel names traffic of a connection since deleted.
 const noChannel = "other"
 
-// maxBranches keeps a UNION ALL under SQLite's limit of 500 terms.
-const maxBranches = 400
+// slotSeconds is the counters' slot (migration 0012): a quarter hour, on
+// which every time zone's midnight falls.
+const slotSeconds = 900
 
-// trafficBranch counts one connection's messages of one day by what
-// happened to them. Counting with CASE instead of GROUP BY direction,
-// status lets both databases walk the index range once without sorting it
-// (the sort was most of the time at a million messages).
-const trafficBranch = `SELECT %d, %d,
-       count(CASE WHEN direction = 'inbound' AND status <> 'internal' THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status IN ('sent', 'delivered', 'read') THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status IN ('delivered', 'read') THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status = 'read' THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status = 'failed' THEN 1 END),
-       count(CASE WHEN direction = 'outbound' AND status IN ('queued', 'sending') THEN 1 END)
-  FROM messages WHERE company_id = ? AND %s AND created_at >= ? AND created_at < ?`
+// dayCounters sums one day's counters per connection and failure code: one
+// range of message_counts' primary key (company_id, slot, …). The day's
+// bounds are written into the statement (numbers computed here), so that
+// each branch is a range the planner cannot misjudge, statistics or not (a
+// join with a list of days was read as a scan of every day per day on
+// PostgreSQL before ANALYZE).
+const dayCounters = `SELECT %d, connection_id, code, sum(received), sum(queued), sum(sending), sum(sent),
+       sum(delivered), sum(read), sum(failed)
+  FROM message_counts WHERE company_id = ? AND slot >= %d AND slot < %d%s
+ GROUP BY connection_id, code`
 
-// traffic counts the period's messages per day and connection, and folds
-// them into the series and the totals: one index range per connection and
-// day, in statements of at most maxBranches ranges.
+// pendingDeltas sums PostgreSQL's deltas not yet folded into the counters
+// (a few seconds' worth; none on SQLite) per day of d.
+const pendingDeltas = `SELECT d.i, c.connection_id, c.code, sum(c.received), sum(c.queued), sum(c.sending), sum(c.sent),
+       sum(c.delivered), sum(c.read), sum(c.failed)
+  FROM d JOIN message_count_deltas c ON c.company_id = ? AND c.slot >= d.lo AND c.slot < d.hi%s
+ GROUP BY d.i, c.connection_id, c.code`
+
+// traffic reads the period's message counters per day, connection and
+// failure code, and folds them into the series, the totals and the
+// failures: one statement, counters and pending deltas together, so that
+// one snapshot sees every message once.
 func (s *Service) traffic(ctx context.Context, companyID, connID string, days []span, types map[string]string, d *Dashboard) error {
-	// The connections to read: the chosen one, or all of the company's and
-	// the messages of connections since deleted (connection_id NULL).
-	var conns []string
+	filter, scope := "", []any{companyID}
 	if connID != "" {
-		conns = []string{connID}
-	} else {
-		for id := range types {
-			conns = append(conns, id)
-		}
-		slices.Sort(conns)
-		conns = append(conns, "")
+		filter, scope = " AND connection_id = ?", append(scope, connID)
 	}
-	type branch struct{ conn, day int }
-	var all []branch
-	for c := range conns {
-		for i := range days {
-			all = append(all, branch{c, i})
+	var q, values strings.Builder
+	var args []any
+	for i, day := range days {
+		lo, hi := slotOf(day.lo), slotOf(day.hi)
+		if i > 0 {
+			values.WriteString(", ")
 		}
+		fmt.Fprintf(&values, "(%d, %d, %d)", i, lo, hi)
+		fmt.Fprintf(&q, dayCounters+"\nUNION ALL\n", i, lo, hi, filter)
+		args = append(args, scope...)
 	}
+	fmt.Fprintf(&q, pendingDeltas, strings.ReplaceAll(filter, "connection_id", "c.connection_id"))
+	args = append(args, scope...)
+	query := "WITH d (i, lo, hi) AS (VALUES " + values.String() + ")\n" + q.String()
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("messages per day: %w", err)
+	}
+	defer rows.Close()
 	seen := map[string]bool{}
-	for lo := 0; lo < len(all); lo += maxBranches {
-		var b strings.Builder
-		var args []any
-		for k, br := range all[lo:min(lo+maxBranches, len(all))] {
-			if k > 0 {
-				b.WriteString("\nUNION ALL\n")
-			}
-			cond := "connection_id = ?"
-			args = append(args, companyID)
-			if conns[br.conn] == "" {
-				cond = "connection_id IS NULL"
-			} else {
-				args = append(args, conns[br.conn])
-			}
-			fmt.Fprintf(&b, trafficBranch, br.day, br.conn, cond)
-			args = append(args, days[br.day].lo, days[br.day].hi)
+	failures := map[string]int{}
+	for rows.Next() {
+		var day int
+		var conn, code string
+		var received, queued, sending, sent, delivered, read, failed int
+		if err := rows.Scan(&day, &conn, &code, &received, &queued, &sending, &sent, &delivered, &read, &failed); err != nil {
+			return fmt.Errorf("messages per day: %w", err)
 		}
-		if err := s.foldTraffic(ctx, b.String(), args, conns, types, seen, d); err != nil {
-			return err
+		if day < 0 || day >= len(d.Days) {
+			continue
 		}
+		typ, ok := types[conn]
+		if !ok {
+			typ = noChannel
+		}
+		sent += delivered + read
+		delivered += read
+		if received+sent > 0 {
+			// Zeros are filled in for the channels seen, once all is read.
+			seen[typ] = true
+			d.Days[day].Received[typ] += received
+			d.Days[day].Sent[typ] += sent
+		}
+		d.Days[day].Failed += failed
+		d.Totals.Received += received
+		d.Totals.Sent += sent
+		d.Totals.Delivered += delivered
+		d.Totals.Read += read
+		d.Totals.Failed += failed
+		d.Totals.Waiting += queued + sending
+		if failed != 0 {
+			failures[code] += failed
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("messages per day: %w", err)
 	}
 	if connID != "" {
 		// The chosen connection's channel is in the chart even on a quiet
@@ -435,46 +485,26 @@ func (s *Service) traffic(ctx context.Context, companyID, connID string, days []
 			d.Days[i].Received[typ] += 0
 		}
 	}
+	for code, n := range failures {
+		if n > 0 {
+			d.Failures = append(d.Failures, Failure{Code: code, Count: n, Meaning: campaigns.Meaning(code)})
+		}
+	}
+	slices.SortFunc(d.Failures, func(a, b Failure) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Code, b.Code)
+	})
 	return nil
 }
 
-// foldTraffic runs one statement of traffic branches and adds its counts.
-func (s *Service) foldTraffic(ctx context.Context, query string, args []any, conns []string, types map[string]string, seen map[string]bool, d *Dashboard) error {
-	rows, err := s.db.Query(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("messages per day: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var day, conn, received, sent, delivered, read, failed, waiting int
-		if err := rows.Scan(&day, &conn, &received, &sent, &delivered, &read, &failed, &waiting); err != nil {
-			return fmt.Errorf("messages per day: %w", err)
-		}
-		if day < 0 || day >= len(d.Days) || conn < 0 || conn >= len(conns) {
-			continue
-		}
-		typ, ok := types[conns[conn]]
-		if !ok {
-			typ = noChannel
-		}
-		if received+sent > 0 {
-			// Zeros are filled in for the channels seen, once all is read.
-			seen[typ] = true
-			d.Days[day].Received[typ] += received
-			d.Days[day].Sent[typ] += sent
-		}
-		d.Days[day].Failed += failed
-		d.Totals.Received += received
-		d.Totals.Sent += sent
-		d.Totals.Delivered += delivered
-		d.Totals.Read += read
-		d.Totals.Failed += failed
-		d.Totals.Waiting += waiting
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("messages per day: %w", err)
-	}
-	return nil
+// slotOf is the slot t falls in. A day's bounds are on slots in every time
+// zone of today's tz database; the local mean times of the 19th century
+// were not, and a day back then is rounded down to its quarter hour.
+func slotOf(t time.Time) int64 {
+	u := t.Unix()
+	return u - ((u%slotSeconds)+slotSeconds)%slotSeconds
 }
 
 // optOuts counts the consent ledger's opt-outs per day.
@@ -497,34 +527,6 @@ func (s *Service) optOuts(ctx context.Context, companyID string, days []span, d 
 		}
 	}
 	return rows.Err()
-}
-
-// failures groups the period's failed messages by error code, reading only
-// failed ones (a partial index; only outbound messages can fail).
-func (s *Service) failures(ctx context.Context, companyID, connID string, days []span) ([]Failure, error) {
-	q := `SELECT error_code, count(*) FROM messages
- WHERE company_id = ? AND status = 'failed' AND created_at >= ? AND created_at < ?`
-	args := []any{companyID, days[0].lo, days[len(days)-1].hi}
-	if connID != "" {
-		q += ` AND connection_id = ?`
-		args = append(args, connID)
-	}
-	q += ` GROUP BY error_code ORDER BY count(*) DESC, error_code`
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("failures: %w", err)
-	}
-	defer rows.Close()
-	out := []Failure{}
-	for rows.Next() {
-		var f Failure
-		if err := rows.Scan(&f.Code, &f.Count); err != nil {
-			return nil, fmt.Errorf("failures: %w", err)
-		}
-		f.Meaning = campaigns.Meaning(f.Code)
-		out = append(out, f)
-	}
-	return out, rows.Err()
 }
 
 // active counts the conversations open, pending or snoozed now.
@@ -567,87 +569,100 @@ type sample struct {
 	d                  time.Duration
 }
 
-// firstResponse measures the conversations opened in [start, end) that the
-// contact wrote in (last_inbound_at: a campaign's unanswered conversations
-// cost nothing): the contact's first message is found by the
-// (conversation_id, id) index, and so is the first agent message after it,
-// each a short walk from the start of the conversation's messages.
+// firstResponse measures the conversations opened in [start, end) that an
+// agent answered, from the stamps the message triggers keep on them
+// (migration 0012): one range of the conversations_first_response index,
+// which holds every column read here.
 func (s *Service) firstResponse(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
-	filter := ""
-	args := []any{companyID, start, end}
-	if connID != "" {
-		filter = ` AND c.connection_id = ?`
-		args = append(args, connID)
-	}
-	args = append(args, companyID)
-	q := `SELECT f.created_at, r.created_at, r.author_id, u.name, y.team_id, t.name
-  FROM (SELECT x.team_id, x.first_id,
-               (SELECT m.id FROM messages m
-                 WHERE m.conversation_id = x.id AND m.id > x.first_id AND m.direction = 'outbound'
-                   AND m.source = 'agent' AND m.author_id IS NOT NULL AND m.status <> 'internal'
-                 ORDER BY m.id LIMIT 1) AS reply_id
-          FROM (SELECT c.id, c.team_id,
-                       (SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'inbound'
-                         ORDER BY m.id LIMIT 1) AS first_id
-                  FROM conversations c
-                 WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.last_inbound_at IS NOT NULL` + filter + `) x
-         WHERE x.first_id IS NOT NULL) y
-  JOIN messages f ON f.id = y.first_id
-  JOIN messages r ON r.id = y.reply_id
-  LEFT JOIN users u ON u.id = r.author_id
-  LEFT JOIN teams t ON t.id = y.team_id AND t.company_id = ?`
-	rows, err := s.db.Query(ctx, q, args...)
+	q := `SELECT c.first_inbound_at, c.first_reply_at, c.first_reply_by, c.team_id FROM conversations c
+ WHERE c.company_id = ? AND c.created_at >= ? AND c.created_at < ? AND c.first_reply_id IS NOT NULL`
+	t, err := s.times(ctx, companyID, connID, q, start, end)
 	if err != nil {
 		return Times{}, fmt.Errorf("first responses: %w", err)
 	}
+	return t, nil
+}
+
+// resolution measures the conversations resolved in [start, end), from
+// the conversations_resolution index alone.
+func (s *Service) resolution(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
+	q := `SELECT c.created_at, c.resolved_at, c.assignee_id, c.team_id FROM conversations c
+ WHERE c.company_id = ? AND c.resolved_at >= ? AND c.resolved_at < ? AND c.status = 'resolved'`
+	t, err := s.times(ctx, companyID, connID, q, start, end)
+	if err != nil {
+		return Times{}, fmt.Errorf("resolutions: %w", err)
+	}
+	return t, nil
+}
+
+// times reads conversations as (from, to, agent, team) rows of query and
+// summarizes them. Names are read once per agent and team afterwards: a
+// join would look them up again for each of thousands of conversations.
+func (s *Service) times(ctx context.Context, companyID, connID, query string, start, end time.Time) (Times, error) {
+	args := []any{companyID, start, end}
+	if connID != "" {
+		query += ` AND c.connection_id = ?`
+		args = append(args, connID)
+	}
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return Times{}, err
+	}
 	defer rows.Close()
 	var samples []sample
+	agents, teams := map[string]string{}, map[string]string{}
 	for rows.Next() {
-		var asked, answered db.Time
-		var agent, agentName, team, teamName sql.NullString
-		if err := rows.Scan(&asked, &answered, &agent, &agentName, &team, &teamName); err != nil {
-			return Times{}, fmt.Errorf("first responses: %w", err)
+		var from, to db.Time
+		var agent, team sql.NullString
+		if err := rows.Scan(&from, &to, &agent, &team); err != nil {
+			return Times{}, err
 		}
-		samples = append(samples, sample{agent.String, agentName.String, team.String, teamName.String,
-			max(0, answered.Sub(asked.Time))})
+		if agent.Valid {
+			agents[agent.String] = ""
+		}
+		if team.Valid {
+			teams[team.String] = ""
+		}
+		samples = append(samples, sample{agentID: agent.String, teamID: team.String, d: max(0, to.Sub(from.Time))})
 	}
 	if err := rows.Err(); err != nil {
-		return Times{}, fmt.Errorf("first responses: %w", err)
+		return Times{}, err
+	}
+	rows.Close()
+	if err := s.names(ctx, `SELECT id, name FROM users WHERE id IN (%s)`, nil, agents); err != nil {
+		return Times{}, err
+	}
+	if err := s.names(ctx, `SELECT id, name FROM teams WHERE company_id = ? AND id IN (%s)`, []any{companyID}, teams); err != nil {
+		return Times{}, err
+	}
+	for i := range samples {
+		samples[i].agentName, samples[i].teamName = agents[samples[i].agentID], teams[samples[i].teamID]
 	}
 	return summarize(samples), nil
 }
 
-// resolution measures the conversations resolved in [start, end).
-func (s *Service) resolution(ctx context.Context, companyID, connID string, start, end time.Time) (Times, error) {
-	args := []any{companyID, companyID, start, end}
-	q := `SELECT c.created_at, c.resolved_at, c.assignee_id, u.name, c.team_id, t.name
-  FROM conversations c
-  LEFT JOIN users u ON u.id = c.assignee_id
-  LEFT JOIN teams t ON t.id = c.team_id AND t.company_id = ?
- WHERE c.company_id = ? AND c.resolved_at >= ? AND c.resolved_at < ? AND c.status = 'resolved'`
-	if connID != "" {
-		q += ` AND c.connection_id = ?`
-		args = append(args, connID)
+// names fills the names of the ids in m. Another company's team is left
+// without a name, as the join it replaces did.
+func (s *Service) names(ctx context.Context, query string, args []any, m map[string]string) error {
+	if len(m) == 0 {
+		return nil
 	}
-	rows, err := s.db.Query(ctx, q, args...)
+	for id := range m {
+		args = append(args, id)
+	}
+	rows, err := s.db.Query(ctx, fmt.Sprintf(query, db.Marks(len(m))), args...)
 	if err != nil {
-		return Times{}, fmt.Errorf("resolutions: %w", err)
+		return fmt.Errorf("names: %w", err)
 	}
 	defer rows.Close()
-	var samples []sample
 	for rows.Next() {
-		var opened, resolved db.Time
-		var agent, agentName, team, teamName sql.NullString
-		if err := rows.Scan(&opened, &resolved, &agent, &agentName, &team, &teamName); err != nil {
-			return Times{}, fmt.Errorf("resolutions: %w", err)
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return fmt.Errorf("names: %w", err)
 		}
-		samples = append(samples, sample{agent.String, agentName.String, team.String, teamName.String,
-			max(0, resolved.Sub(opened.Time))})
+		m[id] = name
 	}
-	if err := rows.Err(); err != nil {
-		return Times{}, fmt.Errorf("resolutions: %w", err)
-	}
-	return summarize(samples), nil
+	return rows.Err()
 }
 
 // summarize groups samples overall, per agent and per team; rows are
