@@ -180,6 +180,15 @@ function Recipients({ c }: { c: Campaign }) {
   const [cursors, setCursors] = useState<string[]>([""]);
   const cursor = cursors[cursors.length - 1];
   const q = useQuery({ ...recipientsQuery(c.id, status, cursor), refetchInterval: c.status === "running" ? 5000 : false });
+  // A campaign that finishes between two polls would otherwise keep showing
+  // its recipients as they were at the last one.
+  const seen = useRef(c.status);
+  const { refetch } = q;
+  useEffect(() => {
+    if (seen.current === c.status) return;
+    seen.current = c.status;
+    void refetch();
+  }, [c.status, refetch]);
   const conns = useQuery(connectionsQuery).data?.data ?? [];
   const filterId = useId();
   const rows = q.data?.data ?? [];
