@@ -251,23 +251,10 @@ func lookupPhones(ctx context.Context, tx *db.Tx, companyID string, phones []str
 	out := map[string]bool{}
 	for start := 0; start < len(phones); start += 1000 {
 		chunk := phones[start:min(start+1000, len(phones))]
-		rows, err := tx.Query(ctx, `SELECT v.column1 FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(chunk)), ",")+`) AS v
+		if err := db.AddStrings(ctx, tx, out, `SELECT v.column1 FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(chunk)), ",")+`) AS v
 			WHERE (SELECT 1 FROM contact_addresses a WHERE a.company_id = ? AND a.kind = 'phone' AND a.value = v.column1) = 1`,
-			append(anys(chunk), companyID)...)
-		if err != nil {
+			append(anys(chunk), companyID)...); err != nil {
 			return nil, fmt.Errorf("look up phones: %w", err)
-		}
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[v] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

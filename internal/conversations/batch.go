@@ -183,16 +183,7 @@ func InsertMany(ctx context.Context, tx *db.Tx, ms []NewMessage) ([]string, erro
 			content = []byte("{}")
 		}
 		out[i] = ids.New()
-		var author, sendAt, conn any
-		if m.AuthorID != "" {
-			author = m.AuthorID
-		}
-		if !m.SendAt.IsZero() {
-			sendAt = m.SendAt.UTC()
-		}
-		if m.ConnectionID != "" {
-			conn = m.ConnectionID
-		}
+		author, sendAt, conn := m.nullable()
 		scheduled := Scheduled(m.At, m.SendAt)
 		args = append(args, out[i], m.CompanyID, m.ConversationID, m.ContactID, conn, m.Direction, m.Type, m.Text, string(content),
 			m.Status, m.ReplyTo, m.MediaStatus, m.MediaKey, m.Lane, m.Source, author, sendAt, scheduled, created)

@@ -319,16 +319,7 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 	if m.ProviderMessageID != "" {
 		provider = m.ProviderMessageID
 	}
-	var author, sendAt, conn any
-	if m.AuthorID != "" {
-		author = m.AuthorID
-	}
-	if !m.SendAt.IsZero() {
-		sendAt = m.SendAt.UTC()
-	}
-	if m.ConnectionID != "" {
-		conn = m.ConnectionID
-	}
+	author, sendAt, conn := m.nullable()
 	scheduled := Scheduled(m.At, m.SendAt)
 	res, err := tx.Exec(ctx, `INSERT INTO messages (id, company_id, conversation_id, contact_id, connection_id, direction, type, text, content,
 		status, provider_message_id, reply_to, media_status, media_key, lane, source, author_id, send_at, scheduled, created_at)
@@ -365,6 +356,21 @@ func Insert(ctx context.Context, tx *db.Tx, m NewMessage) (id string, inserted b
 
 // Scheduled says whether a message queued at "at" waits for a later time.
 func Scheduled(at, sendAt time.Time) bool { return sendAt.Sub(at) > 2*time.Second }
+
+// nullable answers the author, schedule and connection columns of a new
+// message: NULL where it has none.
+func (m NewMessage) nullable() (author, sendAt, conn any) {
+	if m.AuthorID != "" {
+		author = m.AuthorID
+	}
+	if !m.SendAt.IsZero() {
+		sendAt = m.SendAt.UTC()
+	}
+	if m.ConnectionID != "" {
+		conn = m.ConnectionID
+	}
+	return author, sendAt, conn
+}
 
 // Left records that a scheduled message left: it becomes the
 // conversation's last message.

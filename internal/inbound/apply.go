@@ -381,20 +381,11 @@ func Unmatched(ctx context.Context, tx *db.Tx, connectionID string, providerIDs 
 	for _, id := range providerIDs {
 		args = append(args, id)
 	}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT provider_message_id FROM message_statuses
-		WHERE connection_id = ? AND message_id IS NULL AND provider_message_id IN (`+db.Marks(len(providerIDs))+`)`, args...)
-	if err != nil {
+	if err := db.AddStrings(ctx, tx, out, `SELECT DISTINCT provider_message_id FROM message_statuses
+		WHERE connection_id = ? AND message_id IS NULL AND provider_message_id IN (`+db.Marks(len(providerIDs))+`)`, args...); err != nil {
 		return nil, fmt.Errorf("unmatched statuses: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func firstNonEmpty(xs ...string) string {

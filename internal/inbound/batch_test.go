@@ -206,7 +206,7 @@ func (w *world) lines(q string) []string {
 // ids and the moment it ran.
 func (w *world) snapshot() map[string][]string {
 	s := map[string][]string{
-		"contacts": w.lines(`SELECT phone, name, search, consent_state, consent_source, last_inbound_at FROM contacts ORDER BY phone`),
+		"contacts":  w.lines(`SELECT phone, name, search, consent_state, consent_source, last_inbound_at FROM contacts ORDER BY phone`),
 		"addresses": w.lines(`SELECT c.phone, a.kind, a.value FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id ORDER BY a.value`),
 		"conversations": w.lines(`SELECT c.phone, v.status, v.protocol, v.unread_count, v.last_message_at, v.last_message_type, v.last_message_text,
 			v.last_message_direction, v.last_inbound_at, v.snoozed_until FROM conversations v JOIN contacts c ON c.id = v.contact_id ORDER BY v.protocol`),
@@ -215,8 +215,8 @@ func (w *world) snapshot() map[string][]string {
 			m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.status_at, m.error_code, m.error_reason
 			FROM messages m JOIN contacts c ON c.id = m.contact_id JOIN conversations v ON v.id = m.conversation_id
 			ORDER BY v.protocol, m.direction, m.type, m.text, COALESCE(m.provider_message_id, '')`),
-		"consent": w.lines(`SELECT c.phone, e.action, e.source, e.reason FROM consent_events e JOIN contacts c ON c.id = e.contact_id ORDER BY e.id`),
-		"recipients": w.lines(`SELECT c.phone, r.status FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id ORDER BY c.phone`),
+		"consent":        w.lines(`SELECT c.phone, e.action, e.source, e.reason FROM consent_events e JOIN contacts c ON c.id = e.contact_id ORDER BY e.id`),
+		"recipients":     w.lines(`SELECT c.phone, r.status FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id ORDER BY c.phone`),
 		"webhook events": w.lines(`SELECT status, error FROM webhook_events ORDER BY available_at`),
 		"media jobs":     w.lines(`SELECT count(*) FROM river_job WHERE kind = 'media.fetch'`),
 	}

@@ -213,21 +213,8 @@ func storedProviderIDs(ctx context.Context, tx *db.Tx, connID string, qs []queue
 		for _, q := range chunk {
 			args = append(args, q.m.ProviderID)
 		}
-		rows, err := tx.Query(ctx, `SELECT provider_message_id FROM messages
-			WHERE connection_id = ? AND provider_message_id IN (`+db.Marks(len(chunk))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("dedupe: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := db.AddStrings(ctx, tx, out, `SELECT provider_message_id FROM messages
+			WHERE connection_id = ? AND provider_message_id IN (`+db.Marks(len(chunk))+`)`, args...); err != nil {
 			return nil, fmt.Errorf("dedupe: %w", err)
 		}
 	}

@@ -127,22 +127,9 @@ func campaignMessages(ctx context.Context, tx *db.Tx, msgIDs []string) (map[stri
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := tx.Query(ctx, `SELECT message_id FROM campaign_recipients WHERE message_id IN (`+
-			db.Marks(len(chunk))+`)`, args...)
-		if err != nil {
+		if err := db.AddStrings(ctx, tx, out, `SELECT message_id FROM campaign_recipients WHERE message_id IN (`+
+			db.Marks(len(chunk))+`)`, args...); err != nil {
 			return nil, fmt.Errorf("campaign messages: %w", err)
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
 		}
 	}
 	return out, nil

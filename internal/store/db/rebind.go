@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,4 +71,22 @@ func Rebind(query string) string {
 // VALUES written with ? (Rebind turns them into $n on PostgreSQL).
 func Marks(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// AddStrings runs a query of one text column and adds every value it
+// answers to set: the look-ups that ask which of many keys are there.
+func AddStrings(ctx context.Context, q Querier, set map[string]bool, query string, args ...any) error {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		set[v] = true
+	}
+	return rows.Err()
 }
